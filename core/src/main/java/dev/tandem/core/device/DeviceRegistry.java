@@ -182,7 +182,7 @@ public final class DeviceRegistry {
             if ((before != null && before.state().isPaired()) || after.state().isPaired()) {
                 try {
                     persist();
-                } catch (UncheckedIOException e) {
+                } catch (RuntimeException e) {
                     // Memory and file must agree: a change that could not be saved did not happen.
                     if (before == null) {
                         devices.remove(id);

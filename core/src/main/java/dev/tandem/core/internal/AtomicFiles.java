@@ -27,8 +27,7 @@ public final class AtomicFiles {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
 
-    /** Test seam: runs between the temporary file being durable and the rename. */
-    static volatile Runnable beforeMoveHook = () -> { };
+    private static volatile Runnable beforeMoveHook = () -> { };
 
     private AtomicFiles() {
     }
@@ -67,6 +66,14 @@ public final class AtomicFiles {
             }
             throw e;
         }
+    }
+
+    /**
+     * Test seam: {@code hook} runs after the temporary file is durable and before the rename, so a test can
+     * simulate a crash at the worst moment by throwing from it. {@code null} restores the default.
+     */
+    public static void setBeforeMoveHookForTests(Runnable hook) {
+        beforeMoveHook = hook == null ? () -> { } : hook;
     }
 
     /** Removes temporary files left next to {@code target} by an interrupted {@link #write}. */
