@@ -8,6 +8,7 @@ module dev.tandem.core {
     exports dev.tandem.core.device;
     exports dev.tandem.core.event;
     exports dev.tandem.core.service;
+    exports dev.tandem.core.io;
     // Shared with Tandem's own modules only; not API.
     exports dev.tandem.core.internal to dev.tandem.testkit, dev.tandem.transport.quic, dev.tandem.pairing,
             dev.tandem.messaging, dev.tandem.filetransfer, dev.tandem.cli;
