@@ -1,0 +1,2 @@
+/** Placeholder: this module's issue has not been taken yet. */
+package dev.tandem.messaging;
