@@ -11,7 +11,10 @@ import dev.tandem.core.transport.PeerConnection;
 public interface ProtocolHandler extends AutoCloseable {
     void accept(PeerConnection connection) throws Exception;
 
-    /** The node is shutting down; release resources. Connections are closed by the node. */
+    /**
+     * The node is shutting down. Called while connections are still open, so a protocol can tell its peers;
+     * the node closes the connections right after, then waits briefly for running {@link #accept} calls.
+     */
     @Override
     default void close() {
     }

@@ -275,8 +275,9 @@ public final class NetworkingService implements AutoCloseable {
     }
 
     /**
-     * Closes every connection with {@link CloseCode#SHUTDOWN}, lets running handlers finish for a few
-     * seconds, closes handlers and the transport, and saves the device registry.
+     * Closes the protocol handlers (so they can say goodbye while connections are up), then every connection
+     * with {@link CloseCode#SHUTDOWN}, lets running handlers finish for a few seconds, closes the transport
+     * and saves the device registry.
      */
     @Override
     public void close() {
@@ -286,6 +287,18 @@ public final class NetworkingService implements AutoCloseable {
             }
             closing = true;
         }
+        // Protocols go first, while connections are still up, so they can say goodbye.
+        Map<Registration, ProtocolHandler> hs;
+        synchronized (this) {
+            hs = new HashMap<>(handlers);
+        }
+        hs.forEach((r, h) -> {
+            try {
+                h.close();
+            } catch (RuntimeException e) {
+                log.warn("protocol {} ({}) failed to close", r.descriptor().alpn(), r.providerName(), e);
+            }
+        });
         List<PeerConnection> all = new ArrayList<>();
         live.values().forEach(all::addAll);
         for (PeerConnection c : all) {
@@ -301,17 +314,6 @@ public final class NetworkingService implements AutoCloseable {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        Map<Registration, ProtocolHandler> hs;
-        synchronized (this) {
-            hs = new HashMap<>(handlers);
-        }
-        hs.forEach((r, h) -> {
-            try {
-                h.close();
-            } catch (RuntimeException e) {
-                log.warn("protocol {} ({}) failed to close", r.descriptor().alpn(), r.providerName(), e);
-            }
-        });
         transport.close();
         try {
             if (deviceListener != null) {
