@@ -1,0 +1,74 @@
+package dev.tandem.messaging;
+
+import dev.tandem.core.NodeId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Measures messaging between two running, paired nodes: round-trip latency of sequential requests and
+ * throughput of pipelined requests on one connection. Library code for {@code tandem bench messaging}; it
+ * prints nothing.
+ */
+public final class MessagingBench {
+    /** The request and reply the benchmark sends. */
+    public record Echo(long seq, String pad) { }
+
+    /** Results of one run. */
+    public record Result(int requests, Duration p50, Duration p99, Duration max, double messagesPerSecond,
+            int window) {
+    }
+
+    private MessagingBench() {
+    }
+
+    /** Registers the benchmark's message type and echo handler on a node's messaging (once per node). */
+    public static void install(Messaging m) {
+        m.register("tandem.bench.echo", Echo.class);
+        m.onRequest(Echo.class, (from, e) -> e);
+    }
+
+    /**
+     * Sends {@code latencyRequests} requests one after another (latency), then {@code throughputRequests}
+     * with up to {@code window} in flight (throughput), from {@code client} to {@code server}.
+     */
+    public static Result run(Messaging client, NodeId server, int latencyRequests, int throughputRequests, int window,
+            int payloadBytes) throws Exception {
+        String pad = "x".repeat(payloadBytes);
+        for (int i = 0; i < Math.min(200, latencyRequests); i++) { // warm-up: JIT, connection, windows
+            client.request(server, new Echo(i, pad), Echo.class).get(30, TimeUnit.SECONDS);
+        }
+        long[] rtts = new long[latencyRequests];
+        for (int i = 0; i < latencyRequests; i++) {
+            long t0 = System.nanoTime();
+            Echo back = client.request(server, new Echo(i, pad), Echo.class).get(30, TimeUnit.SECONDS);
+            rtts[i] = System.nanoTime() - t0;
+            if (back.seq() != i) {
+                throw new IllegalStateException("reply " + back.seq() + " to request " + i);
+            }
+        }
+        Arrays.sort(rtts);
+        Semaphore inFlight = new Semaphore(window);
+        List<CompletableFuture<Echo>> all = new ArrayList<>(throughputRequests);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < throughputRequests; i++) {
+            inFlight.acquire();
+            CompletableFuture<Echo> f = client.request(server, new Echo(i, pad), Echo.class);
+            f.whenComplete((e, err) -> inFlight.release());
+            all.add(f);
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new Result(latencyRequests, Duration.ofNanos(percentile(rtts, 50)), Duration.ofNanos(percentile(rtts, 99)),
+                Duration.ofNanos(rtts[rtts.length - 1]), throughputRequests / seconds, window);
+    }
+
+    private static long percentile(long[] sorted, int p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+}
