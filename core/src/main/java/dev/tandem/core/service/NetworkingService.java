@@ -64,6 +64,7 @@ public final class NetworkingService implements AutoCloseable {
     private final ThreadPoolExecutor executor;
     private final Map<Registration, ProtocolHandler> handlers = new LinkedHashMap<>();
     private final Map<NodeId, Set<PeerConnection>> live = new ConcurrentHashMap<>();
+    private final Map<DialKey, CompletableFuture<PeerConnection>> outbound = new HashMap<>();
     private final Context context = new Context();
     private volatile TransportConfig transportConfig;
     private volatile boolean closing;
@@ -150,7 +151,13 @@ public final class NetworkingService implements AutoCloseable {
         return List.copyOf(live.getOrDefault(peer, Set.of()));
     }
 
-    /** Dials a peer for a protocol, enforcing the protocol's peer policy on this side too. */
+    /**
+     * Connects to a peer for a protocol, enforcing the protocol's peer policy on this side too.
+     *
+     * <p>Connections are shared per (peer, ALPN): an open connection this node dialled is returned again,
+     * and concurrent calls share one dial. Closing a shared connection closes it for every user; a protocol
+     * that needs a private connection dials through {@link #transport()} (the policy check is then its own).
+     */
     public CompletableFuture<PeerConnection> connect(NodeAddr peer, String alpn) {
         if (closing) {
             return CompletableFuture.failedFuture(new IllegalStateException("node is shutting down"));
@@ -161,11 +168,43 @@ public final class NetworkingService implements AutoCloseable {
             return CompletableFuture.failedFuture(new PeerUnreachableException("device " + peer.id().shortForm()
                     + " is not paired; " + alpn + " is for paired devices only"));
         }
-        return transport.dial(peer, alpn).thenApply(c -> {
-            track(c, false);
-            return c;
-        });
+        DialKey key = new DialKey(peer.id(), alpn);
+        synchronized (outbound) {
+            CompletableFuture<PeerConnection> existing = outbound.get(key);
+            if (existing != null && (!existing.isDone() || usable(existing))) {
+                return existing;
+            }
+            CompletableFuture<PeerConnection> dial = transport.dial(peer, alpn).thenApply(c -> {
+                track(c, false);
+                c.closed().whenComplete((how, e) -> forget(key, c));
+                return c;
+            });
+            outbound.put(key, dial);
+            dial.whenComplete((c, e) -> {
+                if (e != null) {
+                    synchronized (outbound) {
+                        outbound.remove(key, dial);
+                    }
+                }
+            });
+            return dial;
+        }
     }
+
+    private static boolean usable(CompletableFuture<PeerConnection> f) {
+        return !f.isCompletedExceptionally() && f.join().isOpen();
+    }
+
+    private void forget(DialKey key, PeerConnection c) {
+        synchronized (outbound) {
+            CompletableFuture<PeerConnection> f = outbound.get(key);
+            if (f != null && f.isDone() && !f.isCompletedExceptionally() && f.join() == c) {
+                outbound.remove(key);
+            }
+        }
+    }
+
+    private record DialKey(NodeId peer, String alpn) { }
 
     /** Dials a known device at its last known addresses. */
     public CompletableFuture<PeerConnection> connect(NodeId device, String alpn) {
