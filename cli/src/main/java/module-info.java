@@ -1,6 +1,7 @@
 /** The {@code tandem} command. Open so picocli can fill in options reflectively. */
 open module dev.tandem.cli {
     requires dev.tandem.core;
+    requires dev.tandem.messaging;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;

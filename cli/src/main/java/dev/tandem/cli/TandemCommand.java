@@ -15,7 +15,8 @@ import picocli.CommandLine.ScopeType;
 /** {@code tandem}: the root command and the options every subcommand shares. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCommand.Version.class,
         description = "Pair your devices once with a few words, then message and send files between them securely.",
-        subcommands = {IdCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {IdCommand.class, UpCommand.class, DevicesCommand.class, BenchCommand.class, VersionCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad command line, 3 unusable data directory.",
                 "Data directory: --data-dir, else $TANDEM_HOME, else ~/.tandem."})
 public final class TandemCommand implements Runnable {

@@ -1,0 +1,69 @@
+package dev.tandem.cli;
+
+import dev.tandem.messaging.Messaging;
+import dev.tandem.messaging.MessagingBench;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code tandem bench ...}: measurements on this machine, two nodes in one process on loopback. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure Tandem on this machine: two nodes in one process, talking over loopback.",
+        subcommands = {BenchCommand.MessagingBenchCommand.class})
+final class BenchCommand {
+    @ParentCommand
+    TandemCommand root;
+
+    /** {@code tandem bench messaging}. */
+    @Command(name = "messaging", mixinStandardHelpOptions = true,
+            description = "Round-trip latency (p50/p99) and messages per second on one connection.")
+    static final class MessagingBenchCommand implements Callable<Integer> {
+        @ParentCommand
+        BenchCommand bench;
+
+        @Option(names = "--transport", description = "Transport to measure (default: the best available).")
+        String transport;
+
+        @Option(names = "--requests", description = "Sequential requests for latency (default ${DEFAULT-VALUE}).")
+        int requests = 5000;
+
+        @Option(names = "--throughput-requests", description = "Pipelined requests for throughput (default ${DEFAULT-VALUE}).")
+        int throughput = 50_000;
+
+        @Option(names = "--window", description = "Requests in flight for throughput (default ${DEFAULT-VALUE}).")
+        int window = 256;
+
+        @Option(names = "--payload", description = "Payload bytes per message (default ${DEFAULT-VALUE}).")
+        int payload = 64;
+
+        @Override
+        public Integer call() throws Exception {
+            Output out = bench.root.output();
+            try (BenchNodes nodes = new BenchNodes(transport)) {
+                MessagingBench.install(Messaging.of(nodes.a));
+                MessagingBench.install(Messaging.of(nodes.b));
+                MessagingBench.Result r = MessagingBench.run(Messaging.of(nodes.a), nodes.b.id(), requests, throughput,
+                        window, payload);
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("bench", "messaging");
+                f.put("transport", nodes.a.transportName());
+                f.put("requests", r.requests());
+                f.put("p50Micros", r.p50().toNanos() / 1000.0);
+                f.put("p99Micros", r.p99().toNanos() / 1000.0);
+                f.put("maxMicros", r.max().toNanos() / 1000.0);
+                f.put("messagesPerSecond", Math.round(r.messagesPerSecond()));
+                f.put("window", r.window());
+                f.put("payloadBytes", payload);
+                f.put("cpus", Runtime.getRuntime().availableProcessors());
+                out.result(String.format("messaging over %s, %d-byte payloads:%n  round trip p50 %.3f ms, p99 %.3f ms,"
+                        + " max %.3f ms (%d sequential requests)%n  throughput %,d messages/s (%d in flight)",
+                        nodes.a.transportName(), payload, r.p50().toNanos() / 1e6, r.p99().toNanos() / 1e6,
+                        r.max().toNanos() / 1e6, r.requests(), Math.round(r.messagesPerSecond()), r.window()), f);
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

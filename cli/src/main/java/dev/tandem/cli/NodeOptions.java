@@ -1,0 +1,36 @@
+package dev.tandem.cli;
+
+import dev.tandem.core.TandemNode;
+import dev.tandem.core.device.DeviceInfo;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options of commands that run a node. */
+final class NodeOptions {
+    /** The port `tandem up` listens on unless told otherwise, so paired devices find it again. */
+    static final int DEFAULT_PORT = 7420;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "UDP port to listen on (default ${DEFAULT-VALUE}; 0 = any free port).")
+    int port = DEFAULT_PORT;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "Local address to listen on (default: all).")
+    String bind = "0.0.0.0";
+
+    @Option(names = "--transport", paramLabel = "NAME",
+            description = "Transport to use: kwik (pure Java) or any other on the class path (default: the best available).")
+    String transport;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Name this device shows to others (default: host name).")
+    String name;
+
+    TandemNode start(Path dataDir) throws IOException {
+        TandemNode.Builder b = TandemNode.builder().dataDir(dataDir).port(port).bindHost(bind);
+        if (transport != null) {
+            b.transport(transport);
+        }
+        DeviceInfo local = DeviceInfo.local(TandemCommand.version());
+        b.deviceInfo(name == null ? local : new DeviceInfo(name, local.os(), local.appVersion()));
+        return b.build().start();
+    }
+}

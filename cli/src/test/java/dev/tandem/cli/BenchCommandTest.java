@@ -1,0 +1,31 @@
+package dev.tandem.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(120)
+class BenchCommandTest {
+    @Test
+    void messagingBenchReportsParsableFigures() throws Exception {
+        CliRunner.Result r = CliRunner.inProcess("bench", "messaging", "--transport", "memory", "--json",
+                "--requests", "200", "--throughput-requests", "1000");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode n = new ObjectMapper().readTree(r.out());
+        assertEquals("memory", n.get("transport").asText());
+        assertTrue(n.get("p50Micros").asDouble() > 0);
+        assertTrue(n.get("p50Micros").asDouble() <= n.get("p99Micros").asDouble());
+        assertTrue(n.get("messagesPerSecond").asLong() > 0);
+    }
+
+    @Test
+    void anUnknownTransportIsAClearError() {
+        CliRunner.Result r = CliRunner.inProcess("bench", "messaging", "--transport", "carrier-pigeon");
+        assertEquals(ExitCodes.FAILED, r.exit());
+        assertTrue(r.err().contains("no transport named 'carrier-pigeon'"), r.err());
+    }
+}
