@@ -15,7 +15,7 @@ public final class Main {
 
     /** Runs one command line; returns the exit code. Output goes to {@code out}, problems to {@code err}. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = TandemCommand.commandLine();
+        CommandLine cl = TandemCommand.commandLine(java.util.List.of(args), null);
         cl.setOut(out);
         cl.setErr(err);
         return cl.execute(args);

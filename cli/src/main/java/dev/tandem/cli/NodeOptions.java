@@ -12,7 +12,15 @@ final class NodeOptions {
     static final int DEFAULT_PORT = 7420;
 
     @Option(names = "--port", paramLabel = "PORT", description = "UDP port to listen on (default ${DEFAULT-VALUE}; 0 = any free port).")
-    int port = DEFAULT_PORT;
+    int port;
+
+    NodeOptions() {
+        this(DEFAULT_PORT);
+    }
+
+    NodeOptions(int defaultPort) {
+        this.port = defaultPort;
+    }
 
     @Option(names = "--bind", paramLabel = "ADDRESS", description = "Local address to listen on (default: all).")
     String bind = "0.0.0.0";

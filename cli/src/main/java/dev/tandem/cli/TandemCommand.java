@@ -15,7 +15,8 @@ import picocli.CommandLine.ScopeType;
 /** {@code tandem}: the root command and the options every subcommand shares. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCommand.Version.class,
         description = "Pair your devices once with a few words, then message and send files between them securely.",
-        subcommands = {IdCommand.class, UpCommand.class, DevicesCommand.class, BenchCommand.class, VersionCommand.class,
+        subcommands = {IdCommand.class, UpCommand.class, DownCommand.class, DevicesCommand.class, MsgCommand.class,
+                BenchCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad command line, 3 unusable data directory.",
                 "Data directory: --data-dir, else $TANDEM_HOME, else ~/.tandem."})
@@ -34,6 +35,12 @@ public final class TandemCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The command line as given, for handing a command to a running daemon. */
+    java.util.List<String> args = java.util.List.of();
+    /** Set when this command runs inside `tandem up`: the daemon's node, and how to stop the daemon. */
+    TandemNode daemonNode;
+    Runnable daemonStop;
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
@@ -48,7 +55,19 @@ public final class TandemCommand implements Runnable {
     }
 
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new TandemCommand());
+        return commandLine(java.util.List.of(), null);
+    }
+
+    static CommandLine commandLine(java.util.List<String> args, TandemNode daemonNode) {
+        return commandLine(args, daemonNode, null);
+    }
+
+    static CommandLine commandLine(java.util.List<String> args, TandemNode daemonNode, Runnable daemonStop) {
+        TandemCommand root = new TandemCommand();
+        root.args = java.util.List.copyOf(args);
+        root.daemonNode = daemonNode;
+        root.daemonStop = daemonStop;
+        CommandLine cl = new CommandLine(root);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("tandem: " + advice(e));
             cmd.getErr().flush();

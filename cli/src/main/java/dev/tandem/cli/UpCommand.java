@@ -27,12 +27,14 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Output out = root.output();
+        if (root.daemonNode != null) {
+            throw new picocli.CommandLine.ParameterException(root.spec.commandLine(),
+                    "tandem up is already running for " + root.dataDir());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
-        try (TandemNode n = node.start(root.dataDir())) {
-            Thread hook = new Thread(() -> {
-                n.close();
-                stopped.countDown();
-            }, "tandem-shutdown");
+        try (TandemNode n = node.start(root.dataDir());
+             ControlServer control = new ControlServer(n, root.dataDir(), stopped::countDown)) {
+            Thread hook = new Thread(stopped::countDown, "tandem-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             n.events().subscribe(e -> out.result(describe(e), fields(e)));
             Map<String, Object> up = new LinkedHashMap<>();
@@ -43,13 +45,25 @@ final class UpCommand implements Callable<Integer> {
             up.put("protocols", n.protocols().alpns());
             out.result("tandem up: node " + n.id().toHex() + "\n  listening on " + n.addr().directAddresses()
                     + " via " + n.transportName() + "\n  serving " + n.protocols().alpns()
-                    + "\n  Ctrl-C to stop", up);
+                    + "\n  Ctrl-C or `tandem down` to stop", up);
             stopped.await();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is already exiting because of Ctrl-C: the hook has run
+                log.debug("stopping on a signal");
+            }
+            out.result("tandem up: stopping", Map.of("event", "down"));
         }
         return ExitCodes.OK;
     }
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(UpCommand.class);
+
     static String describe(NetworkEvent e) {
+        if (e instanceof dev.tandem.messaging.MessageReceived m && m.message() instanceof dev.tandem.messaging.Chat c) {
+            return "message from " + m.from().shortForm() + ": " + c.text();
+        }
         if (e instanceof ConnectionEstablished c) {
             return "connected: " + c.peer().shortForm() + " " + c.alpn() + " (" + c.path().name().toLowerCase() + ")";
         }
