@@ -72,4 +72,14 @@ class IdCommandTest {
             assertTrue(h.out().contains("Usage: tandem " + cmd), h.out());
         }
     }
+
+    @Test
+    void completionScriptCoversTheCommands() {
+        CliRunner.Result r = CliRunner.inProcess("completion");
+        assertEquals(0, r.exit());
+        for (String cmd : new String[] {"id", "up", "down", "msg", "devices", "bench"}) {
+            assertTrue(r.out().contains(cmd), "completion lacks " + cmd);
+        }
+        assertTrue(r.out().contains("complete -F"), "not a bash completion script");
+    }
 }
