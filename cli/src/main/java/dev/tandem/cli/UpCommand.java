@@ -37,6 +37,8 @@ final class UpCommand implements Callable<Integer> {
             Thread hook = new Thread(stopped::countDown, "tandem-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             n.events().subscribe(e -> out.result(describe(e), fields(e)));
+            n.protocol(dev.tandem.messaging.Messaging.class)
+                    .ifPresent(m -> m.keepConnected(java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(60)));
             Map<String, Object> up = new LinkedHashMap<>();
             up.put("event", "up");
             up.put("nodeId", n.id().toHex());

@@ -72,6 +72,7 @@ public final class Messaging implements ProtocolHandler {
     private final Map<NodeId, Channel> channels = new ConcurrentHashMap<>();
     private final Map<NodeId, CompletableFuture<Channel>> dialing = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private PresenceKeeper presence;
 
     Messaging(ProtocolContext ctx) {
         this.ctx = ctx;
@@ -181,6 +182,19 @@ public final class Messaging implements ProtocolHandler {
         return request(device, message, replyType, DEFAULT_TIMEOUT);
     }
 
+    /**
+     * Keeps every paired device connected while this node runs: the side with the lower node id dials and
+     * pings every {@code interval}, reconnecting with exponential backoff up to {@code maxBackoff}. Close the
+     * returned handle to stop (node shutdown stops it too).
+     */
+    public synchronized AutoCloseable keepConnected(Duration interval, Duration maxBackoff) {
+        if (presence != null) {
+            presence.close();
+        }
+        presence = new PresenceKeeper(this, ctx.devices(), ctx.nodeId(), interval, maxBackoff);
+        return presence;
+    }
+
     /** Measures the round-trip time to a device and records it on the device in the registry. */
     public CompletableFuture<Duration> ping(NodeId device) {
         long nonce = System.nanoTime();
@@ -231,23 +245,33 @@ public final class Messaging implements ProtocolHandler {
         if (ch != null && ch.isOpen()) {
             return CompletableFuture.completedFuture(ch);
         }
-        return dialing.computeIfAbsent(device, d -> {
-            CompletableFuture<Channel> f = ctx.connect(d, ALPN).thenApply(conn -> {
-                try {
-                    PeerStream s = conn.openBidirectional();
-                    Channel c = new Channel(conn, s, codec, new SerialExecutor(ctx.executor()));
-                    c.send(new Envelope(Envelope.HELLO, 0, null, null, null, null));
-                    channels.put(d, c);
-                    startReader(c);
-                    return c;
-                } catch (IOException e) {
-                    conn.close(CloseCode.INTERNAL_ERROR, "messaging setup failed");
-                    throw new UncheckedIOException(e);
-                }
-            });
-            f.whenComplete((c, e) -> dialing.remove(d));
-            return f;
-        }).exceptionallyCompose(e -> CompletableFuture.failedFuture(unwrapIo(e)));
+        CompletableFuture<Channel> mine = new CompletableFuture<>();
+        CompletableFuture<Channel> existing = dialing.putIfAbsent(device, mine);
+        if (existing != null) {
+            return existing;
+        }
+        ctx.connect(device, ALPN).thenApply(conn -> {
+            try {
+                PeerStream s = conn.openBidirectional();
+                Channel c = new Channel(conn, s, codec, new SerialExecutor(ctx.executor()));
+                c.send(new Envelope(Envelope.HELLO, 0, null, null, null, null));
+                channels.put(device, c);
+                startReader(c);
+                return c;
+            } catch (IOException e) {
+                conn.close(CloseCode.INTERNAL_ERROR, "messaging setup failed");
+                throw new UncheckedIOException(e);
+            }
+        }).whenComplete((c, e) -> {
+            // Removed before completing, so a caller woken by the failure can start a fresh dial.
+            dialing.remove(device, mine);
+            if (e != null) {
+                mine.completeExceptionally(unwrapIo(e));
+            } else {
+                mine.complete(c);
+            }
+        });
+        return mine;
     }
 
     private static Throwable unwrapIo(Throwable e) {
@@ -405,6 +429,11 @@ public final class Messaging implements ProtocolHandler {
     @Override
     public void close() {
         closed = true;
+        synchronized (this) {
+            if (presence != null) {
+                presence.close();
+            }
+        }
         for (Channel c : channels.values()) {
             try {
                 c.send(new Envelope(Envelope.BYE, 0, null, null, null, "shutting down"));
