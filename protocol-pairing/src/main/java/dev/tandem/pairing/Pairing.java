@@ -196,7 +196,7 @@ public final class Pairing implements ProtocolHandler {
                     conn.remoteNodeId().shortForm(), e.getMessage());
             return;
         } catch (PairingException | IOException e) {
-            PairingException p = failure(e);
+            PairingException p = failure(e, conn);
             log.info("refused pairing connection from {}: {}", conn.remoteNodeId().shortForm(), p.getMessage());
             conn.close(p.reason().closeCode(), p.reason().description());
             return;
@@ -239,7 +239,7 @@ public final class Pairing implements ProtocolHandler {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            PairingException p = failure(e);
+            PairingException p = failure(e, conn);
             logIfInternal(p);
             if (p.reason() == PairingException.Reason.CANCELLED_BY_PEER) {
                 cancelSession(s, true);
@@ -278,7 +278,7 @@ public final class Pairing implements ProtocolHandler {
         String verification = t.verification(key);
         ctx.events().publish(new PairingEvent.AwaitingConfirmation(PairingEvent.Role.INITIATOR, peer, h.info(),
                 verification));
-        if (!confirm(s, new PairingConfirmation.Request(peer, h.info(), verification))) {
+        if (!confirm(s, conn, new PairingConfirmation.Request(peer, h.info(), verification))) {
             throw new PairingException(PairingException.Reason.REJECTED, "pairing with " + h.info().name() + " was declined");
         }
         if (!s.isOpen()) {
@@ -309,7 +309,8 @@ public final class Pairing implements ProtocolHandler {
         }
     }
 
-    private boolean confirm(PairingSession s, PairingConfirmation.Request request) throws InterruptedException {
+    private boolean confirm(PairingSession s, PeerConnection conn, PairingConfirmation.Request request)
+            throws InterruptedException {
         long remaining = Duration.between(Instant.now(), s.expiresAt()).toMillis();
         if (remaining <= 0) {
             throw new PairingException(PairingException.Reason.EXPIRED);
@@ -321,7 +322,7 @@ public final class Pairing implements ProtocolHandler {
             throw new PairingException(PairingException.Reason.INTERNAL, "the confirmation hook failed: " + e, e);
         }
         // Wake up as soon as the session ends (cancel, expiry) rather than waiting for the hook.
-        CompletableFuture<Object> either = CompletableFuture.anyOf(f, s.result());
+        CompletableFuture<Object> either = CompletableFuture.anyOf(f, s.result(), conn.closed().toCompletableFuture());
         try {
             either.get(remaining, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -334,6 +335,10 @@ public final class Pairing implements ProtocolHandler {
         }
         if (!s.isOpen()) {
             return false;
+        }
+        ConnectionClosedException closedWhileWaiting = conn.closed().toCompletableFuture().getNow(null);
+        if (closedWhileWaiting != null) {
+            throw failure(closedWhileWaiting);
         }
         return Boolean.TRUE.equals(f.getNow(false));
     }
@@ -451,12 +456,8 @@ public final class Pairing implements ProtocolHandler {
         try {
             runJoiner(a, conn, addr, key);
         } catch (IOException | RuntimeException e) {
-            PairingException p = failure(e);
+            PairingException p = failure(e, conn);
             logIfInternal(p);
-            if (p.reason() == PairingException.Reason.PROTOCOL_ERROR && e instanceof StreamTimeoutException
-                    && System.nanoTime() - a.deadlineNanos() >= 0) {
-                p = new PairingException(PairingException.Reason.EXPIRED);
-            }
             if (failJoin(a, p)) {
                 conn.close(p.reason().closeCode(), p.reason().description());
             }
@@ -495,7 +496,13 @@ public final class Pairing implements ProtocolHandler {
             throw new PairingException(PairingException.Reason.EXPIRED);
         }
         st.setReadTimeout(Duration.ofMillis(waitMillis)); // the initiator's user may be confirming
-        PairingMessage.InitiatorProof proof = expect(read(st), PairingMessage.InitiatorProof.class);
+        PairingMessage.InitiatorProof proof;
+        try {
+            proof = expect(read(st), PairingMessage.InitiatorProof.class);
+        } catch (StreamTimeoutException e) {
+            throw new PairingException(PairingException.Reason.EXPIRED,
+                    "the pairing code expired before the other device confirmed", e);
+        }
         st.setReadTimeout(messageTimeout);
         if (!MessageDigest.isEqual(proof.mac(), t.mac(key, Transcript.INITIATOR_PROOF))) {
             throw new PairingException(PairingException.Reason.WRONG_CODE,
@@ -670,6 +677,26 @@ public final class Pairing implements ProtocolHandler {
     }
 
     /** Maps anything that ended an exchange to a typed pairing failure. */
+    static PairingException failure(Throwable e, PeerConnection conn) {
+        Throwable c = e;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (c instanceof ConnectionClosedException && conn != null) {
+            // How this side's connection ended, from this side's point of view (a stream may report the
+            // closing side's view).
+            // A close by the peer may wake a blocked read before this side's connection has recorded it.
+            try {
+                return failure(conn.closed().toCompletableFuture().get(1, TimeUnit.SECONDS));
+            } catch (TimeoutException | ExecutionException ex) {
+                log.debug("connection close not recorded yet: {}", ex.toString());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return failure(c);
+    }
+
     static PairingException failure(Throwable e) {
         Throwable c = e;
         while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
@@ -691,6 +718,9 @@ public final class Pairing implements ProtocolHandler {
         }
         if (c instanceof MalformedFrameException) {
             return new PairingException(PairingException.Reason.PROTOCOL_ERROR, "malformed pairing message: " + c.getMessage(), c);
+        }
+        if (c instanceof InterruptedException) {
+            return new PairingException(PairingException.Reason.CANCELLED, "pairing was interrupted (node shutting down)", c);
         }
         if (c instanceof PeerAuthenticationException) {
             return new PairingException(PairingException.Reason.UNREACHABLE,
