@@ -230,6 +230,16 @@ abstract class PairingScenarios {
     }
 
     @Test
+    void joiningByWordsWithoutDiscoveryIsTypedAndTyposAreCaughtLocally() throws Exception {
+        PairingSession s = Pairing.of(alice).startAsInitiator();
+        assertEquals(PairingException.Reason.NOT_FOUND, failureOf(Pairing.of(bob).join(s.words())).reason());
+        List<String> typo = new ArrayList<>(s.words());
+        typo.set(4, typo.get(4) + "x");
+        assertEquals(5, assertThrows(WordCodeException.class, () -> Pairing.of(bob).join(typo)).position());
+        assertTrue(s.isOpen());
+    }
+
+    @Test
     void startingASecondSessionWhileOneIsOpenIsRefused() {
         Pairing.of(alice).startAsInitiator();
         assertEquals(PairingException.Reason.BUSY,
