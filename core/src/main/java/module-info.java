@@ -9,6 +9,8 @@ module dev.tandem.core {
     exports dev.tandem.core.event;
     exports dev.tandem.core.service;
     exports dev.tandem.core.io;
+    exports dev.tandem.core.discovery;
+    exports dev.tandem.core.discovery.lan;
     // Shared with Tandem's own modules only; not API.
     exports dev.tandem.core.internal to dev.tandem.testkit, dev.tandem.transport.quic, dev.tandem.pairing,
             dev.tandem.messaging, dev.tandem.filetransfer, dev.tandem.cli;
