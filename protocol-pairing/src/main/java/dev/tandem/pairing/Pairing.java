@@ -159,23 +159,25 @@ public final class Pairing implements ProtocolHandler {
 
     void cancelSession(PairingSession s, boolean byPeer) {
         PairingException.Reason r = byPeer ? PairingException.Reason.CANCELLED_BY_PEER : PairingException.Reason.CANCELLED;
+        // The peer must hear the reason before the session ends here: once it ends, the handler returns and
+        // the node would close the connection with a plain NORMAL.
+        PeerConnection c = s.connection();
+        if (c != null && !byPeer && !s.result().isDone()) {
+            c.close(CloseCode.CANCELLED, "pairing cancelled");
+        }
         if (s.fail(new PairingException(r))) {
             log.info("pairing session cancelled{}", byPeer ? " by the joiner" : "");
-            PeerConnection c = s.connection();
-            if (c != null && !byPeer) {
-                c.close(CloseCode.CANCELLED, "pairing cancelled");
-            }
             ctx.events().publish(new PairingEvent.Cancelled(PairingEvent.Role.INITIATOR, byPeer));
         }
     }
 
     private void expire(PairingSession s) {
+        PeerConnection c = s.connection();
+        if (c != null && !s.result().isDone()) {
+            c.close(PairingException.Reason.EXPIRED.closeCode(), "pairing session expired");
+        }
         if (s.fail(new PairingException(PairingException.Reason.EXPIRED))) {
             log.info("pairing session expired");
-            PeerConnection c = s.connection();
-            if (c != null) {
-                c.close(PairingException.Reason.EXPIRED.closeCode(), "pairing session expired");
-            }
             ctx.events().publish(new PairingEvent.Expired(PairingEvent.Role.INITIATOR));
         }
     }
@@ -541,21 +543,20 @@ public final class Pairing implements ProtocolHandler {
     }
 
     private void cancelJoin(JoinAttempt a) {
-        if (failJoin(a, new PairingException(PairingException.Reason.CANCELLED))) {
-            PeerConnection c = a.connection();
-            if (c != null) {
-                c.close(CloseCode.CANCELLED, "pairing cancelled");
-            }
-        }
+        endJoin(a, PairingException.Reason.CANCELLED, CloseCode.CANCELLED, "pairing cancelled");
     }
 
     private void expireJoin(JoinAttempt a) {
-        if (failJoin(a, new PairingException(PairingException.Reason.EXPIRED))) {
-            PeerConnection c = a.connection();
-            if (c != null) {
-                c.close(PairingException.Reason.EXPIRED.closeCode(), "pairing session expired");
-            }
+        endJoin(a, PairingException.Reason.EXPIRED, PairingException.Reason.EXPIRED.closeCode(), "pairing session expired");
+    }
+
+    /** Tells the peer why (close first, so the reason is what it sees), then fails the attempt here. */
+    private void endJoin(JoinAttempt a, PairingException.Reason reason, long code, String why) {
+        PeerConnection c = a.connection();
+        if (c != null && !a.isDone()) {
+            c.close(code, why);
         }
+        failJoin(a, new PairingException(reason));
     }
 
     // ------------------------------------------------------------------ revoke

@@ -279,7 +279,8 @@ abstract class PairingScenarios {
         hook.asked.get(WAIT, TimeUnit.SECONDS);
         s.cancel();
         assertEquals(PairingException.Reason.CANCELLED, failureOf(s.result()).reason());
-        assertEquals(PairingException.Reason.CANCELLED_BY_PEER, failureOf(j).reason());
+        PairingException jf = failureOf(j);
+        assertEquals(PairingException.Reason.CANCELLED_BY_PEER, jf.reason(), jf.getMessage());
         next(be, PairingEvent.Cancelled.class, PairingEvent.Cancelled::byPeer);
         assertNothingStored(alice);
         assertNothingStored(bob);

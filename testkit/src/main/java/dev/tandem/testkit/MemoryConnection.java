@@ -34,7 +34,8 @@ final class MemoryConnection implements PeerConnection {
     private final Semaphore bidiCredit;    // granted by the peer
     private final Semaphore uniCredit;
     private MemoryConnection peer;
-    private final java.util.Set<Pipe> pipes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<Pipe> readPipes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<Pipe> writePipes = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     MemoryConnection(InMemoryTransport owner, NodeId remote, String alpn, InetSocketAddress remoteAddress,
             boolean client, StreamLimits myLimits, StreamLimits peerLimits) {
@@ -121,11 +122,11 @@ final class MemoryConnection implements PeerConnection {
         Pipe down = bidi ? new Pipe(toMeWindow, check) : null;
         ps[0] = up;
         ps[1] = down;
-        pipes.add(up);
-        peer.pipes.add(up);
+        writePipes.add(up);
+        peer.readPipes.add(up);
         if (down != null) {
-            pipes.add(down);
-            peer.pipes.add(down);
+            readPipes.add(down);
+            peer.writePipes.add(down);
         }
         MemoryStream mine = new MemoryStream(id, bidi, true, down, up);
         MemoryStream theirs = new MemoryStream(id, bidi, false, up, down);
@@ -194,8 +195,11 @@ final class MemoryConnection implements PeerConnection {
         if (!closed.complete(how)) {
             return false;
         }
-        for (Pipe p : pipes) {
-            p.connectionClosed(how);
+        for (Pipe p : readPipes) {
+            p.readerConnectionClosed(how);
+        }
+        for (Pipe p : writePipes) {
+            p.writerConnectionClosed(how);
         }
         accepted.add(CLOSED_MARKER);
         owner.forget(this);

@@ -20,7 +20,8 @@ final class Pipe {
     private boolean fin;
     private Long resetCode;      // writer abandoned the stream
     private Long stopCode;       // reader asked the writer to stop
-    private ConnectionClosedException connectionClosed;
+    private ConnectionClosedException readerClosed;  // how the receiving side's connection ended
+    private ConnectionClosedException writerClosed;  // how the sending side's connection ended
     private boolean readerDone;
     private volatile boolean done;
     private final Runnable onChange;
@@ -48,8 +49,8 @@ final class Pipe {
     }
 
     private void checkWritable() throws IOException {
-        if (connectionClosed != null) {
-            throw connectionClosed;
+        if (writerClosed != null) {
+            throw writerClosed;
         }
         if (stopCode != null) {
             throw new StreamResetException(stopCode);
@@ -83,8 +84,8 @@ final class Pipe {
                 }
                 return -1;
             }
-            if (connectionClosed != null) {
-                throw connectionClosed;
+            if (readerClosed != null) {
+                throw readerClosed;
             }
             if (stopCode != null) {
                 throw new TransportException("stream input was abandoned");
@@ -142,9 +143,18 @@ final class Pipe {
         changed();
     }
 
-    synchronized void connectionClosed(ConnectionClosedException e) {
-        if (connectionClosed == null) {
-            connectionClosed = e;
+    /** The receiving side's connection ended: its blocked and later reads fail with {@code e}. */
+    synchronized void readerConnectionClosed(ConnectionClosedException e) {
+        if (readerClosed == null) {
+            readerClosed = e;
+            notifyAll();
+        }
+    }
+
+    /** The sending side's connection ended: its blocked and later writes fail with {@code e}. */
+    synchronized void writerConnectionClosed(ConnectionClosedException e) {
+        if (writerClosed == null) {
+            writerClosed = e;
             notifyAll();
         }
     }
