@@ -17,7 +17,7 @@ abstract class NodeCommand implements Callable<Integer> {
     TandemCommand root;
 
     @Mixin
-    NodeOptions nodeOptions = new NodeOptions(0);
+    NodeOptions nodeOptions = new NodeOptions();
 
     @Option(names = "--no-daemon", description = "Run with a node of this command's own even if `tandem up` is running.")
     boolean noDaemon;

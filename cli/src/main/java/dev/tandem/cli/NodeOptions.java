@@ -11,16 +11,9 @@ final class NodeOptions {
     /** The port `tandem up` listens on unless told otherwise, so paired devices find it again. */
     static final int DEFAULT_PORT = 7420;
 
-    @Option(names = "--port", paramLabel = "PORT", description = "UDP port to listen on (default ${DEFAULT-VALUE}; 0 = any free port).")
-    int port;
-
-    NodeOptions() {
-        this(DEFAULT_PORT);
-    }
-
-    NodeOptions(int defaultPort) {
-        this.port = defaultPort;
-    }
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "UDP port to listen on (default " + DEFAULT_PORT + ", or any free port if it is taken; 0 = any).")
+    Integer port;
 
     @Option(names = "--bind", paramLabel = "ADDRESS", description = "Local address to listen on (default: all).")
     String bind = "0.0.0.0";
@@ -33,6 +26,18 @@ final class NodeOptions {
     String name;
 
     TandemNode start(Path dataDir) throws IOException {
+        if (port != null) {
+            return start(dataDir, port);
+        }
+        try {
+            return start(dataDir, DEFAULT_PORT);
+        } catch (java.net.BindException | java.io.UncheckedIOException e) {
+            // The usual port is taken (another node on this machine): any free one will do.
+            return start(dataDir, 0);
+        }
+    }
+
+    private TandemNode start(Path dataDir, int port) throws IOException {
         TandemNode.Builder b = TandemNode.builder().dataDir(dataDir).port(port).bindHost(bind);
         if (transport != null) {
             b.transport(transport);

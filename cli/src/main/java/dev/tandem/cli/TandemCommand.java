@@ -15,7 +15,8 @@ import picocli.CommandLine.ScopeType;
 /** {@code tandem}: the root command and the options every subcommand shares. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCommand.Version.class,
         description = "Pair your devices once with a few words, then message and send files between them securely.",
-        subcommands = {IdCommand.class, UpCommand.class, DownCommand.class, DevicesCommand.class, MsgCommand.class,
+        subcommands = {IdCommand.class, UpCommand.class, DownCommand.class, PairCommand.class, JoinCommand.class,
+                DevicesCommand.class, RevokeCommand.class, MsgCommand.class,
                 BenchCommand.class, CompletionCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad command line, 3 unusable data directory.",
