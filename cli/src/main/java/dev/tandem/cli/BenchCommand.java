@@ -2,6 +2,7 @@ package dev.tandem.cli;
 
 import dev.tandem.messaging.Messaging;
 import dev.tandem.messaging.MessagingBench;
+import dev.tandem.pairing.PairingBench;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -12,7 +13,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code tandem bench ...}: measurements on this machine, two nodes in one process on loopback. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure Tandem on this machine: two nodes in one process, talking over loopback.",
-        subcommands = {BenchCommand.MessagingBenchCommand.class})
+        subcommands = {BenchCommand.MessagingBenchCommand.class, BenchCommand.PairingBenchCommand.class})
 final class BenchCommand {
     @ParentCommand
     TandemCommand root;
@@ -42,7 +43,7 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             Output out = bench.root.output();
-            try (BenchNodes nodes = new BenchNodes(transport)) {
+            try (BenchNodes nodes = new BenchNodes(transport, true)) {
                 MessagingBench.install(Messaging.of(nodes.a));
                 MessagingBench.install(Messaging.of(nodes.b));
                 MessagingBench.Result r = MessagingBench.run(Messaging.of(nodes.a), nodes.b.id(), requests, throughput,
@@ -62,6 +63,41 @@ final class BenchCommand {
                         + " max %.3f ms (%d sequential requests)%n  throughput %,d messages/s (%d in flight)",
                         nodes.a.transportName(), payload, r.p50().toNanos() / 1e6, r.p99().toNanos() / 1e6,
                         r.max().toNanos() / 1e6, r.requests(), Math.round(r.messagesPerSecond()), r.window()), f);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code tandem bench pairing}. */
+    @Command(name = "pairing", mixinStandardHelpOptions = true,
+            description = "Time from a code entered (a tandem: link) to both devices PAIRED, over many pairings.")
+    static final class PairingBenchCommand implements Callable<Integer> {
+        @ParentCommand
+        BenchCommand bench;
+
+        @Option(names = "--transport", description = "Transport to measure (default: the best available).")
+        String transport;
+
+        @Option(names = "--runs", description = "Pairings to time (default ${DEFAULT-VALUE}).")
+        int runs = 50;
+
+        @Override
+        public Integer call() throws Exception {
+            Output out = bench.root.output();
+            try (BenchNodes nodes = new BenchNodes(transport, false)) {
+                PairingBench.Result r = PairingBench.run(nodes.a, nodes.b, runs);
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("bench", "pairing");
+                f.put("transport", nodes.a.transportName());
+                f.put("runs", r.runs());
+                f.put("p50Millis", r.p50().toNanos() / 1e6);
+                f.put("p90Millis", r.p90().toNanos() / 1e6);
+                f.put("minMillis", r.min().toNanos() / 1e6);
+                f.put("maxMillis", r.max().toNanos() / 1e6);
+                out.result(String.format("pairing over %s, %d runs (link entered -> both PAIRED):%n"
+                        + "  p50 %.1f ms, p90 %.1f ms, min %.1f ms, max %.1f ms", nodes.a.transportName(), r.runs(),
+                        r.p50().toNanos() / 1e6, r.p90().toNanos() / 1e6, r.min().toNanos() / 1e6,
+                        r.max().toNanos() / 1e6), f);
             }
             return ExitCodes.OK;
         }

@@ -16,7 +16,8 @@ final class BenchNodes implements AutoCloseable {
     final TandemNode b;
     private final Path dir;
 
-    BenchNodes(String transport) throws IOException {
+    /** Two nodes; with {@code paired} they already trust each other (LAN discovery is off either way). */
+    BenchNodes(String transport, boolean paired) throws IOException {
         dir = Files.createTempDirectory("tandem-bench");
         a = start(dir.resolve("a"), transport, "bench-a");
         TandemNode second;
@@ -27,15 +28,17 @@ final class BenchNodes implements AutoCloseable {
             throw e;
         }
         b = second;
-        byte[] s = new byte[32];
-        new SecureRandom().nextBytes(s);
-        trust(a, b, new PairSecret(s));
-        trust(b, a, new PairSecret(s));
+        if (paired) {
+            byte[] s = new byte[32];
+            new SecureRandom().nextBytes(s);
+            trust(a, b, new PairSecret(s));
+            trust(b, a, new PairSecret(s));
+        }
     }
 
     private static TandemNode start(Path dataDir, String transport, String name) throws IOException {
         TandemNode.Builder builder = TandemNode.builder().dataDir(dataDir).bindHost("127.0.0.1").port(0)
-                .deviceInfo(new DeviceInfo(name, "bench", TandemCommand.version()));
+                .option("discovery.lan", "false").deviceInfo(new DeviceInfo(name, "bench", TandemCommand.version()));
         if (transport != null) {
             builder.transport(transport);
         }
