@@ -186,6 +186,7 @@ final class OutgoingTransfer implements Runnable {
         conn = c;
         AtomicReference<TransferException> peerFailure = new AtomicReference<>();
         CompletableFuture<Void> complete = new CompletableFuture<>();
+        boolean readerStarted = false;
         try {
             if (cancelReason != null) {
                 throw new TransferException(TransferError.CANCELLED, cancelReason);
@@ -220,6 +221,7 @@ final class OutgoingTransfer implements Runnable {
             lastResumed = resumedBytes;
             tracker.startAttempt(attempts, resumedBytes, filesDone);
             startReader(in, peerFailure, complete);
+            readerStarted = true;
             lastProgressNanos = System.nanoTime();
             watching = true;
             byte[] plain = new byte[chunkSize];
@@ -248,7 +250,7 @@ final class OutgoingTransfer implements Runnable {
             watching = false;
             // The receiver's reason (ERROR/CANCEL frame) beats the bare connection failure it caused here.
             TransferException told = peerFailure.get();
-            if (told == null && cancelReason == null && !complete.isDone()) {
+            if (told == null && cancelReason == null && readerStarted && !complete.isDone()) {
                 try {
                     complete.get(2, TimeUnit.SECONDS);
                 } catch (ExecutionException | TimeoutException ignoredHere) {
