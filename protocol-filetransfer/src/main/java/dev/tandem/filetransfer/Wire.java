@@ -48,7 +48,8 @@ final class Wire {
 
     static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+            .setDefaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
+                    JsonInclude.Include.NON_NULL));
 
     /** One entry of an offer: a file or a folder, by its path relative to what was shared ('/' separated). */
     record Entry(int i, String path, boolean dir, long size, long mtime) { }

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -160,19 +159,19 @@ public final class ChildMain {
         try (TandemNode n = realNode(dir, "sender")) {
             ready(n);
             FileTransfer.of(n).maxBytesPerSecond(rate);
-            Optional<NodeId>[] peer = new Optional[] {Optional.empty()};
+            java.util.concurrent.atomic.AtomicReference<NodeId> peer = new java.util.concurrent.atomic.AtomicReference<>();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             PairSecret s = new PairSecret(HexFormat.of().parseHex(secretHex));
             for (String line; (line = in.readLine()) != null; ) {
                 String[] p = line.trim().split(" ");
                 if (p[0].equals("TRUST")) {
                     String[] hp = p[2].split(":");
-                    peer[0] = Optional.of(NodeId.parse(p[1]));
-                    trust(n, peer[0].get(), List.of(new InetSocketAddress(hp[0], Integer.parseInt(hp[1]))), "receiver", s);
+                    peer.set(NodeId.parse(p[1]));
+                    trust(n, peer.get(), List.of(new InetSocketAddress(hp[0], Integer.parseInt(hp[1]))), "receiver", s);
                     OUT.println("TRUSTED");
                     OUT.flush();
                 } else if (p[0].equals("GO")) {
-                    Transfer t = FileTransfer.of(n).send(peer[0].orElseThrow(), List.of(file));
+                    Transfer t = FileTransfer.of(n).send(java.util.Objects.requireNonNull(peer.get(), "TRUST first"), List.of(file));
                     t.result().whenComplete((r, e) -> {
                         if (r != null) {
                             done(r);
