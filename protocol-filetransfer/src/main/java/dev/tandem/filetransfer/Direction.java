@@ -1,0 +1,7 @@
+package dev.tandem.filetransfer;
+
+/** Which way a transfer moves, seen from this node. */
+public enum Direction {
+    SEND,
+    RECEIVE
+}

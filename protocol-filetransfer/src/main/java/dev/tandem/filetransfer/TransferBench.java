@@ -1,0 +1,85 @@
+package dev.tandem.filetransfer;
+
+import com.sun.management.OperatingSystemMXBean;
+import dev.tandem.core.TandemNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Measures file transfer between two started, paired nodes in this JVM: sends a generated file of N random
+ * bytes R times and reports throughput, CPU per GiB (both nodes, whole process), peak heap and reconnects.
+ * Library code for {@code tandem bench filetransfer}; it prints nothing. While it runs, the receiving node's
+ * policy accepts into {@code workDir/received}, which is emptied after each run.
+ */
+public final class TransferBench {
+    /** One run. */
+    public record Run(long bytes, double megabytesPerSecond, double cpuSecondsPerGiB, long peakHeapBytes,
+            int reconnects, double seconds) { }
+
+    private TransferBench() {
+    }
+
+    public static List<Run> run(TandemNode from, TandemNode to, Path workDir, long bytes, int runs) throws Exception {
+        Files.createDirectories(workDir);
+        Path src = workDir.resolve("bench-" + bytes + ".bin");
+        if (!Files.exists(src) || Files.size(src) != bytes) {
+            generate(src, bytes);
+        }
+        Path received = workDir.resolve("received");
+        FileTransfer.of(to).receivePolicy(o -> ReceivePolicy.Decision.accept(received));
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).toList();
+        List<Run> out = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            TransferResult r = FileTransfer.of(from).send(to.id(), List.of(src)).result().get(1, TimeUnit.HOURS);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+            long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+            out.add(new Run(bytes, bytes / 1e6 / secs, cpu / (bytes / (double) (1L << 30)), peak, r.attempts() - 1, secs));
+            deleteTree(received);
+        }
+        return out;
+    }
+
+    private static void generate(Path p, long bytes) throws IOException {
+        SplittableRandom r = new SplittableRandom(42);
+        byte[] buf = new byte[1 << 20];
+        try (OutputStream o = Files.newOutputStream(p)) {
+            for (long left = bytes; left > 0; left -= buf.length) {
+                for (int i = 0; i < buf.length; i += 8) {
+                    long v = r.nextLong();
+                    for (int k = 0; k < 8; k++) {
+                        buf[i + k] = (byte) (v >>> (8 * k));
+                    }
+                }
+                o.write(buf, 0, (int) Math.min(buf.length, left));
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

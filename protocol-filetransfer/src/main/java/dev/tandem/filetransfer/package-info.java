@@ -1,2 +1,0 @@
-/** Placeholder: this module's issue has not been taken yet. */
-package dev.tandem.filetransfer;

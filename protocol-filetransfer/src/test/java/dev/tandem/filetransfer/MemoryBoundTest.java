@@ -1,0 +1,28 @@
+package dev.tandem.filetransfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Memory does not grow with file size: 1 GiB moves between two nodes in a child JVM limited to 64 MiB of heap. */
+@Timeout(300)
+class MemoryBoundTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void oneGibMovesWithin64MibOfHeap() throws Exception {
+        long bytes = 1L << 30;
+        try (ChildJvm child = new ChildJvm("64m", dir.resolve("child.log"), "memory", dir.toString(), String.valueOf(bytes))) {
+            String line = child.await(l -> l.startsWith("MEMORY"), 280);
+            assertEquals(bytes, ChildJvm.field(line, "bytes"));
+            assertTrue(ChildJvm.field(line, "maxHeap") <= 64L << 20, line);
+            assertTrue(ChildJvm.field(line, "peakHeap") < 64L << 20, line);
+            assertEquals(0, child.process.waitFor());
+        }
+    }
+}

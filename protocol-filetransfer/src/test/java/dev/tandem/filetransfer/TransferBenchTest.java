@@ -1,0 +1,32 @@
+package dev.tandem.filetransfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.core.TandemNode;
+import dev.tandem.testkit.InMemoryNetwork;
+import dev.tandem.testkit.TestNodes;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The benchmark engine works end to end (figures are reported, not asserted). */
+@Timeout(120)
+class TransferBenchTest {
+    @Test
+    void producesConsistentFigures(@TempDir Path dir) throws Exception {
+        InMemoryNetwork net = new InMemoryNetwork();
+        try (TandemNode a = TestNodes.builder(net, dir.resolve("a")).build().start();
+             TandemNode b = TestNodes.builder(net, dir.resolve("b")).build().start()) {
+            TestNodes.pairDirectly(a, b);
+            List<TransferBench.Run> runs = TransferBench.run(a, b, dir.resolve("work"), 32L << 20, 2);
+            assertEquals(2, runs.size());
+            for (TransferBench.Run r : runs) {
+                assertTrue(r.megabytesPerSecond() > 0 && r.cpuSecondsPerGiB() > 0 && r.peakHeapBytes() > 0, r.toString());
+                assertEquals(0, r.reconnects());
+            }
+        }
+    }
+}
