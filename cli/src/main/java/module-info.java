@@ -3,6 +3,7 @@ open module dev.tandem.cli {
     requires dev.tandem.core;
     requires dev.tandem.messaging;
     requires dev.tandem.pairing;
+    requires dev.tandem.filetransfer;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;

@@ -20,14 +20,22 @@ final class Output {
         return json;
     }
 
+    PrintWriter writer() {
+        return out;
+    }
+
+    static String toJson(Map<String, ?> fields) {
+        try {
+            return JSON.writeValueAsString(fields);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot print result as JSON", e);
+        }
+    }
+
     /** Prints {@code human} for people, or {@code fields} as JSON. */
     void result(String human, Map<String, ?> fields) {
         if (json) {
-            try {
-                out.println(JSON.writeValueAsString(fields));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException("cannot print result as JSON", e);
-            }
+            out.println(toJson(fields));
         } else {
             out.println(human);
         }

@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = TandemCommand.Version.class,
         description = "Pair your devices once with a few words, then message and send files between them securely.",
         subcommands = {IdCommand.class, UpCommand.class, DownCommand.class, PairCommand.class, JoinCommand.class,
-                DevicesCommand.class, RevokeCommand.class, MsgCommand.class,
+                DevicesCommand.class, RevokeCommand.class, MsgCommand.class, SendCommand.class,
                 BenchCommand.class, CompletionCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad command line, 3 unusable data directory.",

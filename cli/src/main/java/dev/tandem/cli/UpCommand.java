@@ -36,7 +36,26 @@ final class UpCommand implements Callable<Integer> {
              ControlServer control = new ControlServer(n, root.dataDir(), stopped::countDown)) {
             Thread hook = new Thread(stopped::countDown, "tandem-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            n.events().subscribe(e -> out.result(describe(e), fields(e)));
+            java.util.Map<String, Long> lastProgress = new java.util.concurrent.ConcurrentHashMap<>();
+            n.events().subscribe(e -> {
+                if (e instanceof dev.tandem.filetransfer.TransferProgress p) {
+                    // Once a second per transfer is enough in a log.
+                    long now = System.nanoTime();
+                    Long last = lastProgress.get(p.transferId());
+                    if (last != null && now - last < 1_000_000_000L) {
+                        return;
+                    }
+                    lastProgress.put(p.transferId(), now);
+                    out.result((p.direction() == dev.tandem.filetransfer.Direction.RECEIVE ? "receiving from "
+                            : "sending to ") + p.peer().shortForm() + " " + ProgressLine.render(p, 20),
+                            ProgressLine.fields(p));
+                    return;
+                }
+                if (e instanceof dev.tandem.filetransfer.TransferFinished f) {
+                    lastProgress.remove(f.transferId());
+                }
+                out.result(describe(e), fields(e));
+            });
             n.protocol(dev.tandem.messaging.Messaging.class)
                     .ifPresent(m -> m.keepConnected(java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(60)));
             Map<String, Object> up = new LinkedHashMap<>();
@@ -63,6 +82,11 @@ final class UpCommand implements Callable<Integer> {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(UpCommand.class);
 
     static String describe(NetworkEvent e) {
+        if (e instanceof dev.tandem.filetransfer.TransferFinished f) {
+            return "transfer " + f.transferId() + (f.direction() == dev.tandem.filetransfer.Direction.RECEIVE
+                    ? " from " : " to ") + f.peer().shortForm() + (f.succeeded() ? " complete: " : " failed: ")
+                    + f.message();
+        }
         if (e instanceof dev.tandem.messaging.MessageReceived m && m.message() instanceof dev.tandem.messaging.Chat c) {
             return "message from " + m.from().shortForm() + ": " + c.text();
         }

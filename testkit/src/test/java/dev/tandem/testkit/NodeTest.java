@@ -236,7 +236,7 @@ class NodeTest {
         TestNodes.pairDirectly(a, b);
         PeerConnection first = a.connect(b.addr(), SECRET_ALPN).get(10, TimeUnit.SECONDS);
         assertNotNull(secret.threads.poll(10, TimeUnit.SECONDS)); // the only thread is now taken
-        PeerConnection second = a.networking().transport().dial(b.addr(), SECRET_ALPN).get(10, TimeUnit.SECONDS);
+        PeerConnection second = a.connect(b.addr(), SECRET_ALPN).get(10, TimeUnit.SECONDS);
         assertEquals(CloseCode.BUSY, second.closed().toCompletableFuture().get(10, TimeUnit.SECONDS).code());
         secret.block.countDown();
         assertEquals("ok", ask(first));
@@ -258,22 +258,24 @@ class NodeTest {
     }
 
     @Test
-    void connectionsAreSharedPerPeerAndProtocolAndConcurrentDialsShareOneAttempt() throws Exception {
+    void sharedConnectionsAreReusedPerPeerAndProtocolAndConcurrentDialsShareOneAttempt() throws Exception {
         TandemNode a = node("a");
         TandemNode b = node("b");
         BlockingQueue<dev.tandem.core.event.ConnectionEstablished> inbound = new LinkedBlockingQueue<>();
         b.events().subscribe(dev.tandem.core.event.ConnectionEstablished.class, inbound::add);
-        var f1 = a.connect(b.addr(), EchoProtocol.ALPN);
-        var f2 = a.connect(b.addr(), EchoProtocol.ALPN);
+        var f1 = a.networking().connectShared(b.addr(), EchoProtocol.ALPN);
+        var f2 = a.networking().connectShared(b.addr(), EchoProtocol.ALPN);
         PeerConnection c1 = f1.get(10, TimeUnit.SECONDS);
         assertEquals(c1, f2.get(10, TimeUnit.SECONDS));
-        assertEquals(c1, a.connect(b.addr(), EchoProtocol.ALPN).get(10, TimeUnit.SECONDS));
+        assertEquals(c1, a.networking().connectShared(b.addr(), EchoProtocol.ALPN).get(10, TimeUnit.SECONDS));
         assertNotNull(inbound.poll(10, TimeUnit.SECONDS));
         c1.close();
-        PeerConnection c2 = a.connect(b.addr(), EchoProtocol.ALPN).get(10, TimeUnit.SECONDS);
+        PeerConnection c2 = a.networking().connectShared(b.addr(), EchoProtocol.ALPN).get(10, TimeUnit.SECONDS);
         assertTrue(c2 != c1 && c2.isOpen());
         assertNotNull(inbound.poll(10, TimeUnit.SECONDS));
         assertTrue(inbound.isEmpty(), "exactly two connections reached b");
+        PeerConnection own = a.connect(b.addr(), EchoProtocol.ALPN).get(10, TimeUnit.SECONDS);
+        assertTrue(own != c2, "connect() gives a connection of its own");
     }
 
     @Test

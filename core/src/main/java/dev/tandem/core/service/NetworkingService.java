@@ -152,21 +152,43 @@ public final class NetworkingService implements AutoCloseable {
     }
 
     /**
-     * Connects to a peer for a protocol, enforcing the protocol's peer policy on this side too.
-     *
-     * <p>Connections are shared per (peer, ALPN): an open connection this node dialled is returned again,
-     * and concurrent calls share one dial. Closing a shared connection closes it for every user; a protocol
-     * that needs a private connection dials through {@link #transport()} (the policy check is then its own).
+     * Opens a new connection to a peer for a protocol, enforcing the protocol's peer policy on this side
+     * too. The connection is the caller's alone: closing it affects no one else. See
+     * {@link #connectShared} for one connection shared per (peer, ALPN).
      */
     public CompletableFuture<PeerConnection> connect(NodeAddr peer, String alpn) {
+        Optional<Exception> refused = checkDial(peer, alpn);
+        if (refused.isPresent()) {
+            return CompletableFuture.failedFuture(refused.get());
+        }
+        return transport.dial(peer, alpn).thenApply(c -> {
+            track(c, false);
+            return c;
+        });
+    }
+
+    private Optional<Exception> checkDial(NodeAddr peer, String alpn) {
         if (closing) {
-            return CompletableFuture.failedFuture(new IllegalStateException("node is shutting down"));
+            return Optional.of(new IllegalStateException("node is shutting down"));
         }
         Optional<Registration> r = protocols.lookup(alpn);
         if (r.isPresent() && r.get().descriptor().peerPolicy() == PeerPolicy.PAIRED_ONLY
                 && !devices.isPaired(peer.id())) {
-            return CompletableFuture.failedFuture(new PeerUnreachableException("device " + peer.id().shortForm()
+            return Optional.of(new PeerUnreachableException("device " + peer.id().shortForm()
                     + " is not paired; " + alpn + " is for paired devices only"));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Like {@link #connect}, but shared per (peer, ALPN): an open connection this node dialled for the same
+     * peer and protocol is returned again, and concurrent calls share one dial attempt. For protocols whose
+     * connections outlive any one exchange; closing a shared connection closes it for every user.
+     */
+    public CompletableFuture<PeerConnection> connectShared(NodeAddr peer, String alpn) {
+        Optional<Exception> refused = checkDial(peer, alpn);
+        if (refused.isPresent()) {
+            return CompletableFuture.failedFuture(refused.get());
         }
         DialKey key = new DialKey(peer.id(), alpn);
         synchronized (outbound) {
