@@ -1,6 +1,6 @@
 /** Tandem's QUIC transport on kwik, with node-key authentication on both sides. */
 module dev.tandem.transport.quic {
-    requires dev.tandem.core;
+    requires transitive dev.tandem.core;
     requires org.slf4j;
     requires tech.kwik.core;
     requires org.bouncycastle.pkix;

@@ -47,7 +47,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.kwik.core.QuicClientConnection;
@@ -94,8 +93,8 @@ public final class QuicTransport implements Transport {
     private volatile WriteWatchdog watchdog;
     private volatile byte[] certHash;
     private volatile boolean closed;
-    /** Test hook: rewrites the client proof before it is sent. */
-    private volatile UnaryOperator<byte[]> proofTamperer = UnaryOperator.identity();
+    /** Test hook: makes the client proof this node sends (honestly, by default). */
+    private volatile ProofMaker proofMaker = ClientProof::create;
 
     public QuicTransport(NetworkIdentity identity) {
         this(identity, QuicSettings.DEFAULTS);
@@ -233,9 +232,15 @@ public final class QuicTransport implements Transport {
         connections.remove(c);
     }
 
-    /** Test hook: every client proof this transport sends goes through {@code tamperer} first. */
-    void tamperWithClientProof(UnaryOperator<byte[]> tamperer) {
-        this.proofTamperer = tamperer;
+    /** Test hook: replaces how this node makes its client proof (to send forged ones). */
+    void proofMaker(ProofMaker maker) {
+        this.proofMaker = maker;
+    }
+
+    /** Makes the client proof from the server's challenge; see {@link ClientProof#create}. */
+    @FunctionalInterface
+    interface ProofMaker {
+        byte[] make(NetworkIdentity self, byte[] serverNonce, byte[] serverCertHash, String alpn);
     }
 
     // ------------------------------------------------------------------------------------------ dialling
@@ -350,7 +355,7 @@ public final class QuicTransport implements Transport {
             timeout.cancel(false);
         } catch (IOException | RuntimeException e) {
             timeout.cancel(false);
-            ConnectionClosedException how = pc.closed().toCompletableFuture().getNow(null);
+            ConnectionClosedException how = closedSoon(pc);
             pc.close(CloseCode.AUTHENTICATION_FAILED, "client authentication failed");
             if (how != null && how.byPeer() && how.code() == CloseCode.AUTHENTICATION_FAILED) {
                 throw new PeerAuthenticationException("node " + expected.shortForm() + " rejected our node proof: "
@@ -397,7 +402,7 @@ public final class QuicTransport implements Transport {
         if (nonce.length != ClientProof.NONCE_LENGTH) {
             throw new PeerAuthenticationException("server sent a short authentication challenge");
         }
-        byte[] proof = proofTamperer.apply(ClientProof.create(identity, nonce, serverCertHash, alpn));
+        byte[] proof = proofMaker.make(identity, nonce, serverCertHash, alpn);
         out.write(proof);
         out.close();
         int ok = in.read();
@@ -405,6 +410,18 @@ public final class QuicTransport implements Transport {
             throw new PeerAuthenticationException("server did not accept our node proof");
         }
         st.abortReading(CloseCode.NORMAL); // frees the stream slot; the server has sent FIN or is about to
+    }
+
+    /** How {@code pc} closed, if it did or does within a moment (kwik's close event trails stream errors). */
+    private static ConnectionClosedException closedSoon(QuicPeerConnection pc) {
+        try {
+            return pc.closed().toCompletableFuture().get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private static Duration remaining(long deadline) {
@@ -571,7 +588,10 @@ public final class QuicTransport implements Transport {
         DemuxSocket s = socket;
         if (s != null) {
             // give dialled connections their closing period to send CONNECTION_CLOSE before the socket goes
-            s.awaitNoClientViews(Duration.ofSeconds(2));
+            if (!s.awaitNoClientViews(Duration.ofSeconds(2))) {
+                LOG.info("{} dialled connection(s) still closing after 2 s; closing the socket anyway",
+                        s.clientViewCount());
+            }
             s.close();
         }
         WriteWatchdog w = watchdog;
