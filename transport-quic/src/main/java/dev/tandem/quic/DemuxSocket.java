@@ -160,7 +160,10 @@ public final class DemuxSocket implements AutoCloseable {
         udp.close();
     }
 
-    /** Closes the real socket and every view. Idempotent. */
+    /**
+     * Closes the real socket and the server view. Idempotent. Client views stay attached until kwik closes
+     * them; anything they send is dropped.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -169,9 +172,8 @@ public final class DemuxSocket implements AutoCloseable {
         closed = true;
         udp.close();
         serverView.close();
-        for (View v : clientViews) {
-            v.close();
-        }
+        // Client views are left to kwik: it closes each when its connection terminates (a view closed under
+        // a live kwik connection makes kwik log an error and abort it). They only drop sends from now on.
         try {
             dispatcher.join(TimeUnit.SECONDS.toMillis(2));
         } catch (InterruptedException e) {

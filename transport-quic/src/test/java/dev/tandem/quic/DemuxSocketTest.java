@@ -185,6 +185,21 @@ class DemuxSocketTest {
     }
 
     @Test
+    void clientViewsOutliveTheSocketQuietlyUntilKwikClosesThem() throws Exception {
+        InetSocketAddress peerAddr = (InetSocketAddress) peer.getLocalSocketAddress();
+        DatagramSocket client = demux.newClientView(peerAddr);
+        Future<byte[]> blocked = receiveAsync(client);
+        demux.close();
+        assertThrows(TimeoutException.class, () -> blocked.get(200, TimeUnit.MILLISECONDS));
+        byte[] d = longHeader(cid(7), cid(1), 5);
+        client.send(new DatagramPacket(d, d.length, peerAddr)); // dropped, not thrown
+        assertThrows(SocketException.class, () -> demux.newClientView(peerAddr));
+        client.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> blocked.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(SocketException.class, e.getCause());
+    }
+
+    @Test
     void sendFailureIsDroppedNotThrown() throws Exception {
         // port 0 is not a valid destination: the OS refuses, the view must not throw
         demux.serverView().send(new DatagramPacket(new byte[5], 5, new InetSocketAddress(LOOPBACK, 0)));
