@@ -198,6 +198,14 @@ final class QuicPeerConnection implements PeerConnection {
     }
 
     private PeerStream open(boolean bidi) throws IOException {
+        return new QuicPeerStream(this, createQuicStream(bidi), true);
+    }
+
+    /**
+     * kwik's {@code createStream}, which waits for stream credit, made to fail when this connection closes
+     * (kwik never wakes that wait on close; an interrupt does).
+     */
+    QuicStream createQuicStream(boolean bidi) throws IOException {
         Thread me = Thread.currentThread();
         synchronized (openers) {
             checkOpen();
@@ -220,7 +228,7 @@ final class QuicPeerConnection implements PeerConnection {
             }
         }
         checkOpen();
-        return new QuicPeerStream(this, s, true);
+        return s;
     }
 
     private void checkOpen() throws ConnectionClosedException {

@@ -449,7 +449,7 @@ public final class QuicTransport implements Transport {
             if (closed) {
                 pc.close(CloseCode.SHUTDOWN, "node shutting down");
             } else {
-                workers.execute(() -> authenticateClient(pc, quic));
+                workers.execute(() -> authenticateClient(pc));
             }
             // Streams the client opens before it is authenticated are held in pc's queue, which nobody can
             // read until pc is handed to the inbound handler after a valid proof.
@@ -492,7 +492,7 @@ public final class QuicTransport implements Transport {
         }
     }
 
-    private void authenticateClient(QuicPeerConnection pc, QuicConnection quic) {
+    private void authenticateClient(QuicPeerConnection pc) {
         ScheduledFuture<?> timeout = timer.schedule(() -> {
             if (pc.remoteNodeId() == null && pc.isOpen()) {
                 authFailures.incrementAndGet();
@@ -504,7 +504,7 @@ public final class QuicTransport implements Transport {
         NodeId client;
         QuicStream st;
         try {
-            st = quic.createStream(true);
+            st = pc.createQuicStream(true); // fails when the timeout closes pc, even if the client grants no credit
             if (st.getStreamId() != AUTH_STREAM_ID) {
                 throw new TransportException("authentication stream has id " + st.getStreamId());
             }

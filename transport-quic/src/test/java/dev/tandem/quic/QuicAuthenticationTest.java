@@ -123,6 +123,34 @@ class QuicAuthenticationTest {
     }
 
     @Test
+    void clientThatGrantsNoStreamForTheChallengeIsClosedToo() throws Exception {
+        QuicClientConnection raw = rawClient(0);
+        CompletableFuture<ConnectionTerminatedEvent> ended = new CompletableFuture<>();
+        raw.setConnectionListener(ended::complete);
+        raw.connect();
+        try {
+            ConnectionTerminatedEvent e = ended.get(AUTH_TIMEOUT.multipliedBy(10).toMillis(), TimeUnit.MILLISECONDS);
+            assertEquals(CloseCode.AUTHENTICATION_FAILED, e.applicationErrorCode());
+            assertNull(inbound.poll());
+        } finally {
+            raw.close();
+        }
+    }
+
+    private QuicClientConnection rawClient(int bidiCredit) throws Exception {
+        InetSocketAddress addr = server.localAddr().directAddresses().get(0);
+        return QuicClientConnection.newBuilder()
+                .host(NodeCertificates.dnsName(server.localAddr().id()))
+                .port(addr.getPort())
+                .proxy(addr.getAddress().getHostAddress())
+                .applicationProtocol(QuicTestSupport.ALPN_A)
+                .customTrustManager(new NodeTrustManager(server.localAddr().id()))
+                .maxOpenPeerInitiatedBidirectionalStreams(bidiCredit)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    @Test
     void clientThatNeverProvesIsClosedAndItsStreamsAreNeverServed() throws Exception {
         InetSocketAddress addr = server.localAddr().directAddresses().get(0);
         QuicClientConnection raw = QuicClientConnection.newBuilder()

@@ -14,7 +14,7 @@ class TransportBenchTest {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void smallBenchmarkCompletes() throws Exception {
-        TransportBench.Options o = TransportBench.Options.of(4L << 20, 2).withStreams(2).withConnectSamples(3);
+        TransportBench.Options o = TransportBench.Options.of(2L << 20, 2).withStreams(2).withConnectSamples(2);
         TransportBench.Report r = TransportBench.run(QuicTransport::new, o);
         for (TransportBench.Summary s : new TransportBench.Summary[] {r.transport(), r.baseline()}) {
             assertEquals(0, s.failures(), s.toString());
