@@ -27,6 +27,8 @@ final class QuicPeerStream implements PeerStream {
     static final long UNKNOWN_RESET_CODE = QuicTransport.UNKNOWN_RESET_CODE;
     /** Writes are handed to kwik in pieces this big so the watchdog can see progress. */
     static final int WRITE_CHUNK = 16 * 1024;
+    /** Trailing single-byte writes per application write (see {@code Out.write}). */
+    static final int RESCUE_WRITES = 6;
     private static final int PUMP_BUFFER = 256 * 1024;
     private static final byte[] EMPTY = new byte[0];
 
@@ -295,6 +297,20 @@ final class QuicPeerStream implements PeerStream {
                 watched = true;
                 connection.transport().watchdog().watch(QuicPeerStream.this);
             }
+            // The last two bytes go to kwik as separate 1-byte writes. Each kwik write that finds no send request
+            // queued queues one, and so rescues data an earlier write or close() lost to kwik 0.10.8's
+            // send-request race (kwik.md §8) even when nothing ever blocks: a stream then stays stranded only if
+            // every one of these attempts, and close(), loses the race too. Data-only: no empty entries, no FIN
+            // hazard.
+            if (len > RESCUE_WRITES) {
+                guardedWrite(b, off, len - RESCUE_WRITES);
+            }
+            for (int i = Math.max(0, len - RESCUE_WRITES); i < len; i++) {
+                guardedWrite(b, off + i, 1);
+            }
+        }
+
+        private void guardedWrite(byte[] b, int off, int len) throws IOException {
             for (int done = 0; done < len; ) {
                 int n = Math.min(WRITE_CHUNK, len - done);
                 writer = Thread.currentThread();
