@@ -166,12 +166,21 @@ public final class DemuxSocket implements AutoCloseable {
      */
     @Override
     public void close() {
+        releaseSocket();
+        serverView.close();
+    }
+
+    /**
+     * Closes the real socket but leaves every view to its owner: kwik closes the server view at the end of
+     * {@code ServerConnector.close()}, after stopping its reader (closing it earlier would make kwik 0.10.8
+     * call {@code System.exit}). Views only drop sends from now on. Idempotent.
+     */
+    public void releaseSocket() {
         if (closed) {
             return;
         }
         closed = true;
         udp.close();
-        serverView.close();
         // Client views are left to kwik: it closes each when its connection terminates (a view closed under
         // a live kwik connection makes kwik log an error and abort it). They only drop sends from now on.
         try {

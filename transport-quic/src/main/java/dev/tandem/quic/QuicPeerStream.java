@@ -141,6 +141,10 @@ final class QuicPeerStream implements PeerStream {
 
     // ---------------------------------------------------------------- watchdog hooks
 
+    boolean connectionClosed() {
+        return !connection.isOpen();
+    }
+
     /** Called by the watchdog: fails the stream after the stall timeout. */
     void failStalled(Duration blockedFor) {
         writeFailure = new StallException("stream " + id + " to " + connection.remoteNodeIdOrUnknown(), blockedFor);

@@ -79,6 +79,7 @@ public final class QuicTransport implements Transport {
     /** The in-band authentication uses the first server-initiated bidirectional stream. */
     static final int AUTH_STREAM_ID = 1;
     private static final char[] KEY_PASSWORD = "tandem".toCharArray();
+    private static final Duration SERVER_CLOSE_WAIT = Duration.ofMillis(1500);
 
     private final NetworkIdentity identity;
     private final QuicSettings settings;
@@ -251,13 +252,17 @@ public final class QuicTransport implements Transport {
             return CompletableFuture.failedFuture(new IllegalStateException("transport not running"));
         }
         CompletableFuture<PeerConnection> result = new CompletableFuture<>();
-        workers.execute(() -> {
-            try {
-                result.complete(dialAll(peer, alpn));
-            } catch (IOException | RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
+        try {
+            workers.execute(() -> {
+                try {
+                    result.complete(dialAll(peer, alpn));
+                } catch (IOException | RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            result.completeExceptionally(new IllegalStateException("transport closed", e));
+        }
         return result;
     }
 
@@ -583,7 +588,21 @@ public final class QuicTransport implements Transport {
         }
         ServerConnector srv = server;
         if (srv != null) {
-            srv.close(); // returns when its connections have sent their CONNECTION_CLOSE and terminated
+            // ServerConnector.close() returns once its connections have sent CONNECTION_CLOSE and terminated,
+            // but kwik 0.10.8 sometimes keeps a connection that failed its handshake registered, and then
+            // waits its full 30 s. Bound the wait; kwik finishes (and closes the server view) on its own.
+            Thread closer = new Thread(srv::close, "tandem-quic-server-close");
+            closer.setDaemon(true);
+            closer.start();
+            try {
+                closer.join(SERVER_CLOSE_WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (closer.isAlive()) {
+                LOG.debug("kwik's server connector is still closing after {} ms; continuing",
+                        SERVER_CLOSE_WAIT.toMillis());
+            }
         }
 
         DemuxSocket s = socket;
@@ -594,7 +613,7 @@ public final class QuicTransport implements Transport {
             if (!s.awaitNoClientViews(Duration.ofMillis(500))) {
                 LOG.debug("{} dialled connection(s) still in their closing period", s.clientViewCount());
             }
-            s.close();
+            s.releaseSocket();
         }
         WriteWatchdog w = watchdog;
         if (w != null) {

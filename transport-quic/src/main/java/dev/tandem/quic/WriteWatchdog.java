@@ -76,6 +76,10 @@ final class WriteWatchdog {
     private void tick() {
         long now = System.nanoTime();
         for (QuicPeerStream s : streams) {
+            if (s.connectionClosed()) {
+                streams.remove(s); // abandoned by its user; kwik has failed any write still in progress
+                continue;
+            }
             try {
                 check(s, now);
             } catch (RuntimeException e) {

