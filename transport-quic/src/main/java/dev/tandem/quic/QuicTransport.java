@@ -350,7 +350,12 @@ public final class QuicTransport implements Transport {
         }
         if (!config.keepAliveInterval().isZero() && config.idleTimeout().toMillis() >= 2000) {
             // kwik pings every (negotiated idle / 2) whole seconds; below 2 s that would be every 0 s.
-            quic.keepAlive(Integer.MAX_VALUE);
+            try {
+                quic.keepAlive(Integer.MAX_VALUE);
+            } catch (IllegalStateException e) {
+                // closed again right after the handshake; the authentication below reports how
+                LOG.debug("keep-alive not started on {}: {}", pc, e.toString());
+            }
         }
         ScheduledFuture<?> timeout = timer.schedule(
                 () -> pc.close(CloseCode.AUTHENTICATION_FAILED, "authentication timed out"),
