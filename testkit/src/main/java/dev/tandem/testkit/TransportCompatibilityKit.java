@@ -72,6 +72,15 @@ public abstract class TransportCompatibilityKit {
         return 32L << 20;
     }
 
+    /**
+     * Whether the transport delivers the peer's stream reset code. A transport whose QUIC library cannot
+     * (kwik 0.10.8 drops it) overrides this to false; the reset must still surface as a
+     * {@link StreamResetException}, only its code is not checked.
+     */
+    protected boolean supportsResetCodes() {
+        return true;
+    }
+
     /** The idle timeout used by {@link #peerVanishingSurfacesAsErrorWithinIdleTimeout()}. */
     protected Duration idleTimeout() {
         return Duration.ofSeconds(3);
@@ -344,7 +353,9 @@ public abstract class TransportCompatibilityKit {
         st.reset(0x2a);
         IOException e = assertThrows(IOException.class, () -> in.input().read());
         assertInstanceOf(StreamResetException.class, e);
-        assertEquals(0x2a, ((StreamResetException) e).code());
+        if (supportsResetCodes()) {
+            assertEquals(0x2a, ((StreamResetException) e).code());
+        }
     }
 
     @Test

@@ -1,0 +1,291 @@
+package dev.tandem.quic.bench;
+
+import dev.tandem.core.NetworkIdentity;
+import dev.tandem.core.transport.PeerConnection;
+import dev.tandem.core.transport.PeerStream;
+import dev.tandem.core.transport.StreamLimits;
+import dev.tandem.core.transport.Transport;
+import dev.tandem.core.transport.TransportConfig;
+import dev.tandem.quic.QuicTransport;
+import dev.tandem.quic.TransportStats;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The engine behind {@code tandem bench transport}: in one process, two nodes on loopback move
+ * {@code bytesPerRun} bytes over {@code streams} parallel streams, {@code runs} times, and the same
+ * transfer runs over JDK TLS 1.3 on TCP ({@link TlsTcpBaseline}) for comparison. Also measures connect
+ * latency including authentication. Returns numbers only; printing is the caller's business.
+ *
+ * <p>CPU figures are whole-process CPU time (both ends, all threads, GC) per GiB moved, from
+ * {@code com.sun.management.OperatingSystemMXBean#getProcessCpuTime}; MB/s is 10^6 bytes per second of
+ * wall time from first byte written to last byte read.
+ */
+public final class TransportBench {
+    /** ALPN the benchmark nodes serve. */
+    public static final String ALPN = "tandem-bench/1";
+
+    private TransportBench() {
+    }
+
+    /**
+     * What to run.
+     *
+     * @param bytesPerRun bytes moved per run, split evenly over the streams
+     * @param streams parallel streams (QUIC) or connections (TLS/TCP baseline)
+     * @param runs measured runs per transport
+     * @param connectSamples connects timed for the latency figure (0 = skip)
+     * @param streamWindow receive window per stream for the transport under test
+     * @param runTimeout a run that takes longer is aborted and reported as failed
+     */
+    public record Options(long bytesPerRun, int streams, int runs, int connectSamples, int streamWindow,
+            Duration runTimeout) {
+        public Options {
+            if (bytesPerRun <= 0 || streams <= 0 || runs <= 0 || connectSamples < 0) {
+                throw new IllegalArgumentException("sizes and counts must be positive");
+            }
+            Objects.requireNonNull(runTimeout, "runTimeout");
+        }
+
+        public static Options of(long bytesPerRun, int runs) {
+            return new Options(bytesPerRun, 1, runs, 20, 1 << 20, Duration.ofMinutes(5));
+        }
+
+        public Options withStreams(int n) {
+            return new Options(bytesPerRun, n, runs, connectSamples, streamWindow, runTimeout);
+        }
+
+        public Options withStreamWindow(int w) {
+            return new Options(bytesPerRun, streams, runs, connectSamples, w, runTimeout);
+        }
+
+        public Options withConnectSamples(int n) {
+            return new Options(bytesPerRun, streams, runs, n, streamWindow, runTimeout);
+        }
+    }
+
+    /**
+     * One run.
+     *
+     * @param ok true if every byte arrived and every stream ended cleanly in time
+     * @param nudges write-watchdog nudges during the run (QUIC transport only, else 0)
+     * @param stalls streams that failed as stalled during the run (QUIC transport only, else 0)
+     * @param error what failed, or empty
+     */
+    public record RunResult(int run, long bytes, double seconds, double megabytesPerSecond, double cpuSecondsPerGiB,
+            long nudges, long stalls, boolean ok, String error) {
+    }
+
+    /** All runs of one transport, with medians over the successful ones. */
+    public record Summary(String transport, List<RunResult> runs, double medianMegabytesPerSecond,
+            double medianCpuSecondsPerGiB, long failures, long nudges, Duration connectP50) {
+    }
+
+    /** The transport under test, the TLS/TCP baseline from the same process, and their ratios. */
+    public record Report(Options options, Summary transport, Summary baseline, double throughputRatio,
+            double cpuRatio, double connectRatio) {
+    }
+
+    /** Runs the transport made by {@code factory}, then the TLS/TCP baseline, with the same options. */
+    public static Report run(Function<NetworkIdentity, Transport> factory, Options o) throws IOException,
+            InterruptedException {
+        Summary t = runTransport(factory, o);
+        Summary b = TlsTcpBaseline.run(o);
+        return new Report(o, t, b, ratio(t.medianMegabytesPerSecond(), b.medianMegabytesPerSecond()),
+                ratio(t.medianCpuSecondsPerGiB(), b.medianCpuSecondsPerGiB()),
+                ratio(nanos(t.connectP50()), nanos(b.connectP50())));
+    }
+
+    private static double nanos(Duration d) {
+        return d == null ? Double.NaN : d.toNanos();
+    }
+
+    private static double ratio(double a, double b) {
+        return b == 0 || Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : a / b;
+    }
+
+    /** Runs only the transport under test. */
+    public static Summary runTransport(Function<NetworkIdentity, Transport> factory, Options o) throws IOException,
+            InterruptedException {
+        TransportConfig config = TransportConfig.of(Map.of(ALPN,
+                new StreamLimits(Math.max(o.streams(), 8), Math.max(o.streams(), 8), o.streamWindow())))
+                .withBindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .withIdleTimeout(Duration.ofSeconds(20), Duration.ofSeconds(5));
+        BlockingQueue<PeerConnection> inbound = new LinkedBlockingQueue<>();
+        ExecutorService pool = Executors.newCachedThreadPool(daemon("bench"));
+        Transport server = factory.apply(NetworkIdentity.generate());
+        Transport client = factory.apply(NetworkIdentity.generate());
+        try {
+            server.start(config, inbound::add);
+            client.start(config, c -> { });
+            Duration p50 = null;
+            if (o.connectSamples() > 0) {
+                long[] samples = new long[o.connectSamples()];
+                for (int i = 0; i < samples.length; i++) {
+                    long t0 = System.nanoTime();
+                    PeerConnection c = client.dial(server.localAddr(), ALPN).get(30, TimeUnit.SECONDS);
+                    samples[i] = System.nanoTime() - t0;
+                    c.close();
+                    PeerConnection s = inbound.poll(30, TimeUnit.SECONDS);
+                    if (s != null) {
+                        s.close();
+                    }
+                }
+                p50 = Duration.ofNanos(median(samples));
+            }
+            List<RunResult> results = new ArrayList<>();
+            for (int run = 1; run <= o.runs(); run++) {
+                results.add(oneRun(run, client, server, inbound, pool, o));
+            }
+            return summarize(client.name(), results, p50);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("benchmark connect failed: " + e, e);
+        } finally {
+            pool.shutdownNow();
+            client.close();
+            server.close();
+        }
+    }
+
+    private static RunResult oneRun(int run, Transport client, Transport server, BlockingQueue<PeerConnection> inbound,
+            ExecutorService pool, Options o) throws InterruptedException {
+        TransportStats before = client instanceof QuicTransport q ? q.stats() : null;
+        PeerConnection c = null;
+        PeerConnection s = null;
+        try {
+            c = client.dial(server.localAddr(), ALPN).get(30, TimeUnit.SECONDS);
+            s = inbound.poll(30, TimeUnit.SECONDS);
+            if (s == null) {
+                throw new IOException("server did not accept");
+            }
+            PeerConnection sc = s;
+            PeerConnection cc = c;
+            long per = o.bytesPerRun() / o.streams();
+            long total = per * o.streams();
+            byte[] data = new byte[64 * 1024];
+            new Random(run).nextBytes(data);
+            long cpu0 = cpuNanos();
+            long t0 = System.nanoTime();
+            List<Future<Long>> readers = new ArrayList<>();
+            List<Future<Long>> writers = new ArrayList<>();
+            for (int i = 0; i < o.streams(); i++) {
+                readers.add(pool.submit(() -> drain(sc.acceptStream().input())));
+            }
+            for (int i = 0; i < o.streams(); i++) {
+                writers.add(pool.submit(() -> {
+                    PeerStream st = cc.openUnidirectional();
+                    return fill(st.output(), data, per);
+                }));
+            }
+            long deadline = System.nanoTime() + o.runTimeout().toNanos();
+            long got = 0;
+            for (Future<Long> w : writers) {
+                w.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            for (Future<Long> r : readers) {
+                got += r.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long cpu = cpuNanos() - cpu0;
+            TransportStats after = client instanceof QuicTransport q ? q.stats() : null;
+            long nudges = before == null ? 0 : after.nudges() - before.nudges();
+            long stalls = before == null ? 0 : after.stalls() - before.stalls();
+            boolean ok = got == total;
+            return new RunResult(run, got, secs, got / secs / 1e6, cpu / 1e9 / (got / (double) (1L << 30)), nudges,
+                    stalls, ok, ok ? "" : "received " + got + " of " + total + " bytes");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | IOException e) {
+            TransportStats after = client instanceof QuicTransport q ? q.stats() : null;
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                    ? e.getCause() : e;
+            return new RunResult(run, 0, Double.NaN, Double.NaN, Double.NaN,
+                    before == null ? 0 : after.nudges() - before.nudges(),
+                    before == null ? 0 : after.stalls() - before.stalls(), false, cause.toString());
+        } finally {
+            if (c != null) {
+                c.close();
+            }
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    static long fill(OutputStream out, byte[] data, long bytes) throws IOException {
+        long sent = 0;
+        while (sent < bytes) {
+            int n = (int) Math.min(data.length, bytes - sent);
+            out.write(data, 0, n);
+            sent += n;
+        }
+        out.close();
+        return sent;
+    }
+
+    static long drain(InputStream in) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        long n = 0;
+        for (int r; (r = in.read(buf)) >= 0; ) {
+            n += r;
+        }
+        return n;
+    }
+
+    static Summary summarize(String name, List<RunResult> results, Duration connectP50) {
+        double[] mbs = results.stream().filter(RunResult::ok).mapToDouble(RunResult::megabytesPerSecond).toArray();
+        double[] cpu = results.stream().filter(RunResult::ok).mapToDouble(RunResult::cpuSecondsPerGiB).toArray();
+        long failures = results.stream().filter(r -> !r.ok()).count();
+        long nudges = results.stream().mapToLong(RunResult::nudges).sum();
+        return new Summary(name, List.copyOf(results), median(mbs), median(cpu), failures, nudges, connectP50);
+    }
+
+    static double median(double[] v) {
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static long median(long[] v) {
+        long[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
