@@ -573,7 +573,7 @@ public final class QuicTransport implements Transport {
      * Test hook: the node vanishes as if its process died. Nothing more is sent (no CONNECTION_CLOSE reaches
      * any peer); local resources are released.
      */
-    void crash() {
+    public void crash() {
         synchronized (this) {
             if (closed) {
                 return;
