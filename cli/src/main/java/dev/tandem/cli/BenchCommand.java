@@ -13,7 +13,8 @@ import picocli.CommandLine.ParentCommand;
 /** {@code tandem bench ...}: measurements on this machine, two nodes in one process on loopback. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure Tandem on this machine: two nodes in one process, talking over loopback.",
-        subcommands = {BenchCommand.MessagingBenchCommand.class, BenchCommand.PairingBenchCommand.class})
+        subcommands = {TransportBenchCommand.class, BenchCommand.MessagingBenchCommand.class,
+            BenchCommand.PairingBenchCommand.class, TransferBenchCommand.class})
 final class BenchCommand {
     @ParentCommand
     TandemCommand root;

@@ -55,6 +55,10 @@ final class BenchNodes implements AutoCloseable {
     public void close() throws IOException {
         a.close();
         b.close();
+        deleteTree(dir);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

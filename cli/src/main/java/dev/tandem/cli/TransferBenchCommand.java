@@ -1,0 +1,97 @@
+package dev.tandem.cli;
+
+import dev.tandem.filetransfer.TransferBench;
+import dev.tandem.quic.bench.TransportBench;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code tandem bench transfer}: file transfer between two nodes on loopback, with the raw transport stream
+ * and JDK TLS 1.3 over TCP measured in the same run as baselines.
+ */
+@Command(name = "transfer", mixinStandardHelpOptions = true,
+        description = "Send a generated file between two nodes on loopback; the raw stream and TLS/TCP are measured in the same run.")
+final class TransferBenchCommand implements Callable<Integer> {
+    @ParentCommand
+    BenchCommand bench;
+
+    @Option(names = "--transport", description = "Transport to measure (default ${DEFAULT-VALUE}).")
+    String transport = "kwik";
+
+    @Option(names = "--size", converter = SizeConverter.class, description = "File size (default 256MiB).")
+    long size = 256L << 20;
+
+    @Option(names = "--runs", description = "Runs (default ${DEFAULT-VALUE}).")
+    int runs = 3;
+
+    @Option(names = "--work-dir", description = "Where the generated file goes (default: a temporary directory).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Output out = bench.root.output();
+        TransportBench.Report raw = TransportBench.run(TransportBenchCommand.factory(transport),
+                TransportBench.Options.of(size, runs).withConnectSamples(0));
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("tandem-bench-transfer");
+        List<TransferBench.Run> ft;
+        String used;
+        try (BenchNodes nodes = new BenchNodes(transport, true)) {
+            used = nodes.a.transportName();
+            ft = TransferBench.run(nodes.a, nodes.b, dir, size, runs);
+        } finally {
+            if (workDir == null) {
+                BenchNodes.deleteTree(dir);
+            }
+        }
+        double[] mbps = ft.stream().mapToDouble(TransferBench.Run::megabytesPerSecond).sorted().toArray();
+        double[] cpu = ft.stream().mapToDouble(TransferBench.Run::cpuSecondsPerGiB).sorted().toArray();
+        double median = median(mbps);
+        long peakHeap = ft.stream().mapToLong(TransferBench.Run::peakHeapBytes).max().orElse(0);
+        int reconnects = ft.stream().mapToInt(TransferBench.Run::reconnects).sum();
+        double vsRaw = median / raw.transport().medianMegabytesPerSecond();
+        double vsTls = median / raw.baseline().medianMegabytesPerSecond();
+        StringBuilder human = new StringBuilder(String.format("transfer bench: %d run(s) of %s over %s, loopback%n",
+                runs, ProgressLine.bytes(size), used));
+        for (int i = 0; i < ft.size(); i++) {
+            TransferBench.Run r = ft.get(i);
+            human.append(String.format("  transfer run %d: %7.1f MB/s  %6.1f CPU-s/GiB  peak heap %s  reconnects %d%n",
+                    i + 1, r.megabytesPerSecond(), r.cpuSecondsPerGiB(), ProgressLine.bytes(r.peakHeapBytes()), r.reconnects()));
+        }
+        human.append(String.format("  median: transfer %.1f MB/s, raw %s stream %.1f MB/s, TLS/TCP %.1f MB/s%n", median,
+                used, raw.transport().medianMegabytesPerSecond(), raw.baseline().medianMegabytesPerSecond()));
+        human.append(String.format("  ratios: transfer/raw stream %.2fx, transfer/TLS-TCP %.3fx; CPU-s/GiB median %.1f",
+                vsRaw, vsTls, median(cpu)));
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("bench", "transfer");
+        f.put("transport", used);
+        f.put("bytes", size);
+        f.put("runs", runs);
+        f.put("medianMBps", median);
+        f.put("medianCpuSecondsPerGiB", median(cpu));
+        f.put("peakHeapBytes", peakHeap);
+        f.put("reconnects", reconnects);
+        f.put("rawStreamMedianMBps", raw.transport().medianMegabytesPerSecond());
+        f.put("tlsTcpMedianMBps", raw.baseline().medianMegabytesPerSecond());
+        f.put("ratioToRawStream", vsRaw);
+        f.put("ratioToTlsTcp", vsTls);
+        f.put("perRunMBps", Arrays.stream(mbps).boxed().toList());
+        out.result(human.toString(), f);
+        return ExitCodes.OK;
+    }
+
+    private static double median(double[] sorted) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+}
