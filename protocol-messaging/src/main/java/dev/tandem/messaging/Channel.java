@@ -25,8 +25,14 @@ final class Channel {
     private final AtomicLong nextId = new AtomicLong(1);
     final Map<Long, CompletableFuture<Envelope>> pending = new ConcurrentHashMap<>();
     final SerialExecutor listeners;
+    private final java.util.ArrayDeque<byte[]> queue = new java.util.ArrayDeque<>();
+    private final java.util.concurrent.Executor writer;
+    private boolean writing;
+    private IOException writeFailure;
 
-    Channel(PeerConnection connection, PeerStream stream, EnvelopeCodec codec, SerialExecutor listeners) {
+    Channel(PeerConnection connection, PeerStream stream, EnvelopeCodec codec, SerialExecutor listeners,
+            java.util.concurrent.Executor writer) {
+        this.writer = writer;
         this.connection = connection;
         this.stream = stream;
         this.out = stream.output();
@@ -54,11 +60,59 @@ final class Channel {
         return nextId.getAndIncrement();
     }
 
+    /**
+     * Queues an envelope for the channel's writer. One writer task at a time drains the queue into a single
+     * transport write, so under load many small messages share a write (and a packet) instead of one each;
+     * an idle channel starts the writer at once. If a batch cannot be written the connection is closed,
+     * which fails every waiting request; later sends fail at once.
+     */
     void send(Envelope e) throws IOException {
         byte[] bytes = codec.encode(e);
-        synchronized (out) {
-            Frames.write(out, bytes);
-            out.flush();
+        synchronized (queue) {
+            if (writeFailure != null) {
+                throw writeFailure;
+            }
+            queue.add(bytes);
+            if (writing) {
+                return;
+            }
+            writing = true;
+        }
+        try {
+            writer.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException busy) {
+            drain(); // pool full: this thread writes, which slows only this peer's senders
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
+            synchronized (queue) {
+                if (queue.isEmpty()) {
+                    writing = false;
+                    return;
+                }
+                try {
+                    for (byte[] frame; (frame = queue.poll()) != null;) {
+                        Frames.write(batch, frame);
+                    }
+                } catch (IOException impossible) {
+                    throw new java.io.UncheckedIOException(impossible); // a ByteArrayOutputStream does not fail
+                }
+            }
+            try {
+                batch.writeTo(out);
+                out.flush();
+            } catch (IOException ex) {
+                synchronized (queue) {
+                    writeFailure = ex;
+                    queue.clear();
+                    writing = false;
+                }
+                close(CloseCode.INTERNAL_ERROR, "write failed");
+                return;
+            }
         }
     }
 

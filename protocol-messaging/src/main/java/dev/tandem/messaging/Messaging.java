@@ -253,7 +253,7 @@ public final class Messaging implements ProtocolHandler {
         ctx.connect(device, ALPN).thenApply(conn -> {
             try {
                 PeerStream s = conn.openBidirectional();
-                Channel c = new Channel(conn, s, codec, new SerialExecutor(ctx.executor()));
+                Channel c = new Channel(conn, s, codec, new SerialExecutor(ctx.executor()), ctx.executor());
                 c.send(new Envelope(Envelope.HELLO, 0, null, null, null, null));
                 channels.put(device, c);
                 startReader(c);
@@ -298,13 +298,14 @@ public final class Messaging implements ProtocolHandler {
             return;
         }
         s.setReadTimeout(Duration.ZERO);
-        Channel c = new Channel(connection, s, codec, new SerialExecutor(ctx.executor()));
+        Channel c = new Channel(connection, s, codec, new SerialExecutor(ctx.executor()), ctx.executor());
         channels.put(connection.remoteNodeId(), c);
         readLoop(c);
     }
 
     private void readLoop(Channel c) {
-        InputStream in = c.stream().input();
+        // Buffered: one transport read serves many small frames.
+        InputStream in = new java.io.BufferedInputStream(c.stream().input(), 64 * 1024);
         try {
             while (true) {
                 byte[] frame = Frames.read(in, maxFrame);
