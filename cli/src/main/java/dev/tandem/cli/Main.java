@@ -32,6 +32,8 @@ public final class Main {
             }
         }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+        // kwik reports its own internal oddities at WARN; a user cannot act on them unless debugging.
+        System.setProperty("org.slf4j.simpleLogger.log.tech.kwik", level.equals("debug") ? "debug" : "error");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");

@@ -38,26 +38,39 @@ final class TransferBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Output out = bench.root.output();
-        TransportBench.Report raw = TransportBench.run(TransportBenchCommand.factory(transport),
-                TransportBench.Options.of(size, runs).withConnectSamples(0));
+        var factory = TransportBenchCommand.factory(transport);
         Path dir = workDir != null ? workDir : Files.createTempDirectory("tandem-bench-transfer");
-        List<TransferBench.Run> ft;
+        List<TransferBench.Run> ft = new java.util.ArrayList<>();
+        List<Double> rawRuns = new java.util.ArrayList<>();
         String used;
         try (BenchNodes nodes = new BenchNodes(transport, true)) {
             used = nodes.a.transportName();
-            ft = TransferBench.run(nodes.a, nodes.b, dir, size, runs);
+            // One unmeasured round of each warms the JIT; then raw stream and transfer alternate, so both
+            // see the same machine conditions.
+            long warm = Math.min(size, 32L << 20);
+            TransportBench.runTransport(factory, TransportBench.Options.of(warm, 1).withConnectSamples(0));
+            TransferBench.run(nodes.a, nodes.b, dir, warm, 1);
+            for (int i = 0; i < runs; i++) {
+                TransportBench.Summary rawRun = TransportBench.runTransport(factory,
+                        TransportBench.Options.of(size, 1).withConnectSamples(0));
+                rawRuns.add(rawRun.medianMegabytesPerSecond());
+                ft.addAll(TransferBench.run(nodes.a, nodes.b, dir, size, 1));
+            }
         } finally {
             if (workDir == null) {
                 BenchNodes.deleteTree(dir);
             }
         }
+        TransportBench.Summary tls = dev.tandem.quic.bench.TlsTcpBaseline.run(TransportBench.Options.of(size, runs)
+                .withConnectSamples(0));
+        double rawMedian = median(rawRuns.stream().mapToDouble(Double::doubleValue).sorted().toArray());
         double[] mbps = ft.stream().mapToDouble(TransferBench.Run::megabytesPerSecond).sorted().toArray();
         double[] cpu = ft.stream().mapToDouble(TransferBench.Run::cpuSecondsPerGiB).sorted().toArray();
         double median = median(mbps);
         long peakHeap = ft.stream().mapToLong(TransferBench.Run::peakHeapBytes).max().orElse(0);
         int reconnects = ft.stream().mapToInt(TransferBench.Run::reconnects).sum();
-        double vsRaw = median / raw.transport().medianMegabytesPerSecond();
-        double vsTls = median / raw.baseline().medianMegabytesPerSecond();
+        double vsRaw = median / rawMedian;
+        double vsTls = median / tls.medianMegabytesPerSecond();
         StringBuilder human = new StringBuilder(String.format("transfer bench: %d run(s) of %s over %s, loopback%n",
                 runs, ProgressLine.bytes(size), used));
         for (int i = 0; i < ft.size(); i++) {
@@ -66,7 +79,7 @@ final class TransferBenchCommand implements Callable<Integer> {
                     i + 1, r.megabytesPerSecond(), r.cpuSecondsPerGiB(), ProgressLine.bytes(r.peakHeapBytes()), r.reconnects()));
         }
         human.append(String.format("  median: transfer %.1f MB/s, raw %s stream %.1f MB/s, TLS/TCP %.1f MB/s%n", median,
-                used, raw.transport().medianMegabytesPerSecond(), raw.baseline().medianMegabytesPerSecond()));
+                used, rawMedian, tls.medianMegabytesPerSecond()));
         human.append(String.format("  ratios: transfer/raw stream %.2fx, transfer/TLS-TCP %.3fx; CPU-s/GiB median %.1f",
                 vsRaw, vsTls, median(cpu)));
         Map<String, Object> f = new LinkedHashMap<>();
@@ -78,8 +91,8 @@ final class TransferBenchCommand implements Callable<Integer> {
         f.put("medianCpuSecondsPerGiB", median(cpu));
         f.put("peakHeapBytes", peakHeap);
         f.put("reconnects", reconnects);
-        f.put("rawStreamMedianMBps", raw.transport().medianMegabytesPerSecond());
-        f.put("tlsTcpMedianMBps", raw.baseline().medianMegabytesPerSecond());
+        f.put("rawStreamMedianMBps", rawMedian);
+        f.put("tlsTcpMedianMBps", tls.medianMegabytesPerSecond());
         f.put("ratioToRawStream", vsRaw);
         f.put("ratioToTlsTcp", vsTls);
         f.put("perRunMBps", Arrays.stream(mbps).boxed().toList());
