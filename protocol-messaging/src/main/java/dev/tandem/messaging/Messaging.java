@@ -253,7 +253,7 @@ public final class Messaging implements ProtocolHandler {
         ctx.connect(device, ALPN).thenApply(conn -> {
             try {
                 PeerStream s = conn.openBidirectional();
-                Channel c = new Channel(conn, s, codec, new SerialExecutor(ctx.executor()), ctx.executor());
+                Channel c = new Channel(conn, s, codec, new SerialExecutor(ctx.executor()));
                 c.send(new Envelope(Envelope.HELLO, 0, null, null, null, null));
                 channels.put(device, c);
                 startReader(c);
@@ -298,7 +298,7 @@ public final class Messaging implements ProtocolHandler {
             return;
         }
         s.setReadTimeout(Duration.ZERO);
-        Channel c = new Channel(connection, s, codec, new SerialExecutor(ctx.executor()), ctx.executor());
+        Channel c = new Channel(connection, s, codec, new SerialExecutor(ctx.executor()));
         channels.put(connection.remoteNodeId(), c);
         readLoop(c);
     }
