@@ -9,6 +9,7 @@ module dev.tandem.core {
     exports dev.tandem.core.event;
     exports dev.tandem.core.service;
     exports dev.tandem.core.io;
+    exports dev.tandem.core.crypto;
     exports dev.tandem.core.discovery;
     exports dev.tandem.core.discovery.lan;
     // Shared with Tandem's own modules only; not API.

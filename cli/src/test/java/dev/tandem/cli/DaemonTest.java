@@ -18,7 +18,6 @@ import dev.tandem.messaging.Messaging;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,31 +47,6 @@ class DaemonTest {
     private CompletableFuture<Integer> daemon;
     private final BlockingQueue<Chat> peerInbox = new LinkedBlockingQueue<>();
 
-    /** Collects what the daemon prints, line by line, so the test can wait for a line. */
-    private final class LineSink extends Writer {
-        private final StringBuilder b = new StringBuilder();
-
-        @Override
-        public synchronized void write(char[] c, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                if (c[i] == '\n') {
-                    daemonLines.add(b.toString());
-                    b.setLength(0);
-                } else {
-                    b.append(c[i]);
-                }
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     @BeforeEach
     void daemonWithOnePairedPeer() throws Exception {
         home = dir.resolve("home");
@@ -85,7 +59,7 @@ class DaemonTest {
         trust(mine, peer.id(), "laptop", peer.addr().directAddresses(), secret);
         trust(peer.devices(), self, "home", List.of(), secret);
 
-        daemon = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(new LineSink(), true),
+        daemon = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(new CliRunner.LineCollector(daemonLines), true),
                 new PrintWriter(new StringWriter(), true), "up", "--transport", "memory", "--port", "0",
                 "--data-dir", home.toString(), "--json"));
         JsonNode up = new ObjectMapper().readTree(nextLine());

@@ -30,29 +30,7 @@ class PairingCommandsTest {
         Path alice = dir.resolve("alice");
         Path bob = dir.resolve("bob");
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Writer sink = new Writer() {
-            private final StringBuilder b = new StringBuilder();
-
-            @Override
-            public synchronized void write(char[] c, int off, int len) {
-                for (int i = off; i < off + len; i++) {
-                    if (c[i] == '\n') {
-                        lines.add(b.toString());
-                        b.setLength(0);
-                    } else {
-                        b.append(c[i]);
-                    }
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Writer sink = new CliRunner.LineCollector(lines);
         CompletableFuture<Integer> pair = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(sink, true),
                 new PrintWriter(new StringWriter(), true), "pair", "--json", "--transport", "memory", "--port", "0",
                 "--name", "alice", "--data-dir", alice.toString()));

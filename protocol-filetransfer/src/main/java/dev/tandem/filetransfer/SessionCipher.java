@@ -1,5 +1,7 @@
 package dev.tandem.filetransfer;
 
+import dev.tandem.core.crypto.Hkdf;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -1,5 +1,7 @@
 package dev.tandem.pairing;
 
+import dev.tandem.core.crypto.Hkdf;
+
 import dev.tandem.core.discovery.RendezvousId;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;

@@ -1,5 +1,7 @@
 package dev.tandem.pairing;
 
+import dev.tandem.core.crypto.Hkdf;
+
 import dev.tandem.core.NodeId;
 import dev.tandem.core.device.DeviceInfo;
 import dev.tandem.core.device.PairSecret;

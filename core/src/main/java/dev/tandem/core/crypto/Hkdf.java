@@ -1,4 +1,4 @@
-package dev.tandem.pairing;
+package dev.tandem.core.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
@@ -6,25 +6,30 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * HKDF-SHA256 (RFC 5869) on the JDK's HmacSHA256. The JDK 17 has no HKDF; this is the RFC's two steps
- * and saves a dependency on Bouncy Castle for 30 lines. Checked against the RFC's test vectors.
+ * HKDF-SHA256 (RFC 5869) on the JDK's HmacSHA256, for every protocol that derives keys. JDK 17 has no HKDF;
+ * this is the RFC's two steps, and keeps core free of a crypto library. Checked against the RFC's test
+ * vectors.
  */
-final class Hkdf {
-    static final int HASH_LEN = 32;
+public final class Hkdf {
+    /** Output length of SHA-256. */
+    public static final int HASH_LEN = 32;
 
     private Hkdf() {
     }
 
-    static byte[] derive(byte[] salt, byte[] ikm, byte[] info, int length) {
+    /** Extract then expand: {@code length} bytes of key material. */
+    public static byte[] derive(byte[] salt, byte[] ikm, byte[] info, int length) {
         return expand(extract(salt, ikm), info, length);
     }
 
-    static byte[] extract(byte[] salt, byte[] ikm) {
+    /** HKDF-Extract; an empty or null salt means {@value #HASH_LEN} zero bytes, as the RFC says. */
+    public static byte[] extract(byte[] salt, byte[] ikm) {
         byte[] s = salt == null || salt.length == 0 ? new byte[HASH_LEN] : salt;
         return hmac(s, ikm);
     }
 
-    static byte[] expand(byte[] prk, byte[] info, int length) {
+    /** HKDF-Expand to {@code length} bytes (at most 255 x 32). */
+    public static byte[] expand(byte[] prk, byte[] info, int length) {
         if (length < 1 || length > 255 * HASH_LEN) {
             throw new IllegalArgumentException("HKDF output length must be 1.." + 255 * HASH_LEN);
         }
@@ -50,7 +55,7 @@ final class Hkdf {
     }
 
     /** HMAC-SHA256 of the concatenated parts. */
-    static byte[] hmac(byte[] key, byte[]... parts) {
+    public static byte[] hmac(byte[] key, byte[]... parts) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
