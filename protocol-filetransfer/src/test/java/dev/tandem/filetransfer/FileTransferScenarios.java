@@ -382,9 +382,7 @@ public abstract class FileTransferScenarios {
             assertEquals(Wire.ACCEPT, s.offer(RawSender.offer("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                     List.of(new Wire.Entry(0, "victim.bin", false, data.length, 0))))[0]);
             s.chunk(0, 0, 0, java.util.Arrays.copyOf(data, 65536), true);
-            byte[] answer = s.read();
-            assertEquals(Wire.ERROR, answer[0]);
-            assertEquals("INTEGRITY", Wire.parse(answer, Wire.Error.class).code());
+            assertEquals(TransferError.INTEGRITY, s.readError());
         }
         TransferFinished f = ends.poll(20, TimeUnit.SECONDS);
         assertEquals(TransferError.INTEGRITY, f.error().orElseThrow());
@@ -405,9 +403,7 @@ public abstract class FileTransferScenarios {
             byte[] wrong = RawSender.sha256(data);
             wrong[0] ^= 1;
             s.fileEnd(0, data.length, wrong);
-            byte[] answer = s.read();
-            assertEquals(Wire.ERROR, answer[0]);
-            assertEquals("HASH_MISMATCH", Wire.parse(answer, Wire.Error.class).code());
+            assertEquals(TransferError.HASH_MISMATCH, s.readError());
         }
         TransferFinished f = ends.poll(20, TimeUnit.SECONDS);
         assertEquals(TransferError.HASH_MISMATCH, f.error().orElseThrow());

@@ -90,4 +90,24 @@ final class RawSender implements AutoCloseable {
     public void close() {
         conn.close();
     }
+
+    /**
+     * The receiver's verdict: its ERROR frame, or, when the connection close overtook the frame (QUIC drops
+     * unread stream data once the peer closes), the error carried by the close code.
+     */
+    TransferError readError() throws Exception {
+        try {
+            byte[] answer = read();
+            if (answer[0] != Wire.ERROR) {
+                throw new AssertionError("expected an ERROR frame, got type " + answer[0]);
+            }
+            return TransferError.valueOf(Wire.parse(answer, Wire.Error.class).code());
+        } catch (dev.tandem.core.transport.ConnectionClosedException closed) {
+            TransferError e = Codes.fromCode(closed.code());
+            if (e == null || !closed.byPeer()) {
+                throw closed;
+            }
+            return e;
+        }
+    }
 }
