@@ -69,7 +69,8 @@ public final class Messaging implements ProtocolHandler {
     private final MessageTypes types = new MessageTypes();
     private final Map<Class<?>, List<MessageListener<Object>>> listeners = new ConcurrentHashMap<>();
     private final Map<Class<?>, RequestHandler<Object, ?>> handlers = new ConcurrentHashMap<>();
-    private final Map<NodeId, Channel> channels = new ConcurrentHashMap<>();
+    private final Map<NodeId, Channel> channels = new ConcurrentHashMap<>();   // the one to send on, per peer
+    private final java.util.Set<Channel> open = ConcurrentHashMap.newKeySet();  // every live channel
     private final Map<NodeId, CompletableFuture<Channel>> dialing = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private PresenceKeeper presence;
@@ -256,6 +257,7 @@ public final class Messaging implements ProtocolHandler {
                 Channel c = new Channel(conn, s, codec, new SerialExecutor(ctx.executor()));
                 c.send(new Envelope(Envelope.HELLO, 0, null, null, null, null));
                 channels.put(device, c);
+                open.add(c);
                 startReader(c);
                 return c;
             } catch (IOException e) {
@@ -300,6 +302,7 @@ public final class Messaging implements ProtocolHandler {
         s.setReadTimeout(Duration.ZERO);
         Channel c = new Channel(connection, s, codec, new SerialExecutor(ctx.executor()));
         channels.put(connection.remoteNodeId(), c);
+        open.add(c);
         readLoop(c);
     }
 
@@ -325,6 +328,7 @@ public final class Messaging implements ProtocolHandler {
             c.close(CloseCode.INTERNAL_ERROR, "read failed");
         } finally {
             channels.remove(c.peer(), c);
+            open.remove(c);
         }
     }
 
@@ -435,7 +439,7 @@ public final class Messaging implements ProtocolHandler {
                 presence.close();
             }
         }
-        for (Channel c : channels.values()) {
+        for (Channel c : open) {   // every channel: a peer may be reading any of them
             try {
                 c.send(new Envelope(Envelope.BYE, 0, null, null, null, "shutting down"));
             } catch (IOException e) {
