@@ -71,7 +71,7 @@ public final class TlsTcpBaseline {
                 results.add(r);
                 progress.accept("tls1.3-tcp", r);
             }
-            return TransportBench.summarize("tls1.3-tcp", results, connects);
+            return TransportBench.summarize("tls1.3-tcp", results, connects, 0);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IOException("TLS baseline connect failed: " + e, e);
         } finally {

@@ -64,9 +64,9 @@ public final class TransportBenchMain {
         for (TransportBench.Summary s : new TransportBench.Summary[] {r.transport(), r.baseline()}) {
             long nudgedRuns = s.runs().stream().filter(x -> x.nudges() > 0).count();
             b.append(String.format(Locale.ROOT, "%-12s median %.1f MB/s, %.1f CPU-s/GiB, failures %d, nudges %d"
-                    + " (in %d runs), connect p50 %s p90 %s%n", s.transport(), s.medianMegabytesPerSecond(),
-                    s.medianCpuSecondsPerGiB(), s.failures(), s.nudges(), nudgedRuns, ms(s.connectP50()),
-                    ms(s.connectP90())));
+                    + " (in %d runs), connect p50 %s p90 %s, failed connects %d%n", s.transport(),
+                    s.medianMegabytesPerSecond(), s.medianCpuSecondsPerGiB(), s.failures(), s.nudges(), nudgedRuns,
+                    ms(s.connectP50()), ms(s.connectP90()), s.connectFailures()));
             for (TransportBench.RunResult x : s.runs()) {
                 b.append("    ").append(formatRun(x)).append('\n');
             }
