@@ -58,38 +58,45 @@ public final class TransportBench {
      * @param connectWarmup untimed connects made first, so the figure is of a warm process (JIT, caches)
      * @param streamWindow receive window per stream for the transport under test
      * @param runTimeout a run that takes longer is aborted and reported as failed
+     * @param timeBudget no further run of the transport under test starts once this much time has passed since
+     *        its first run started (zero = no limit); the runs that finished are reported
      */
     public record Options(long bytesPerRun, int streams, int runs, int connectSamples, int connectWarmup,
-            int streamWindow, Duration runTimeout) {
+            int streamWindow, Duration runTimeout, Duration timeBudget) {
         public Options {
             if (bytesPerRun <= 0 || streams <= 0 || runs <= 0 || connectSamples < 0 || connectWarmup < 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
             Objects.requireNonNull(runTimeout, "runTimeout");
+            Objects.requireNonNull(timeBudget, "timeBudget");
         }
 
         public static Options of(long bytesPerRun, int runs) {
-            return new Options(bytesPerRun, 1, runs, 200, 50, 1 << 20, Duration.ofMinutes(5));
+            return new Options(bytesPerRun, 1, runs, 200, 50, 1 << 20, Duration.ofMinutes(5), Duration.ZERO);
         }
 
         public Options withStreams(int n) {
-            return new Options(bytesPerRun, n, runs, connectSamples, connectWarmup, streamWindow, runTimeout);
+            return new Options(bytesPerRun, n, runs, connectSamples, connectWarmup, streamWindow, runTimeout, timeBudget);
         }
 
         public Options withStreamWindow(int w) {
-            return new Options(bytesPerRun, streams, runs, connectSamples, connectWarmup, w, runTimeout);
+            return new Options(bytesPerRun, streams, runs, connectSamples, connectWarmup, w, runTimeout, timeBudget);
         }
 
         public Options withConnectSamples(int n) {
-            return new Options(bytesPerRun, streams, runs, n, connectWarmup, streamWindow, runTimeout);
+            return new Options(bytesPerRun, streams, runs, n, connectWarmup, streamWindow, runTimeout, timeBudget);
         }
 
         public Options withConnectWarmup(int n) {
-            return new Options(bytesPerRun, streams, runs, connectSamples, n, streamWindow, runTimeout);
+            return new Options(bytesPerRun, streams, runs, connectSamples, n, streamWindow, runTimeout, timeBudget);
+        }
+
+        public Options withTimeBudget(Duration d) {
+            return new Options(bytesPerRun, streams, runs, connectSamples, connectWarmup, streamWindow, runTimeout, d);
         }
 
         public Options withRunTimeout(Duration d) {
-            return new Options(bytesPerRun, streams, runs, connectSamples, connectWarmup, streamWindow, d);
+            return new Options(bytesPerRun, streams, runs, connectSamples, connectWarmup, streamWindow, d, timeBudget);
         }
     }
 
@@ -198,7 +205,11 @@ public final class TransportBench {
                 }
             }
             List<RunResult> results = new ArrayList<>();
+            long runsStart = System.nanoTime();
             for (int run = 1; run <= o.runs(); run++) {
+                if (!o.timeBudget().isZero() && System.nanoTime() - runsStart > o.timeBudget().toNanos()) {
+                    break;
+                }
                 RunResult r = oneRun(run, client, server, inbound, pool, o);
                 results.add(r);
                 progress.accept(client.name(), r);

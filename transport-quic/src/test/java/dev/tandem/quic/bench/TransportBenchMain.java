@@ -12,7 +12,7 @@ import java.util.Locale;
 /**
  * Runs the transport benchmark from the command line (see the module README):
  * {@code TransportBenchMain <MiB per run> <runs> [streams] [stream window KiB] [connect samples]
- * [connect warm-up] [progress file]}. With a progress file, every run is appended to it as it finishes.
+ * [connect warm-up] [progress file or -] [time budget minutes for the transport's runs]}. With a progress file, every run is appended to it as it finishes.
  */
 public final class TransportBenchMain {
     private TransportBenchMain() {
@@ -25,9 +25,11 @@ public final class TransportBenchMain {
         int windowKib = args.length > 3 ? Integer.parseInt(args[3]) : 1024;
         int connects = args.length > 4 ? Integer.parseInt(args[4]) : 200;
         int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 50;
-        Path progressFile = args.length > 6 ? Path.of(args[6]) : null;
+        Path progressFile = args.length > 6 && !args[6].equals("-") ? Path.of(args[6]) : null;
+        int budgetMinutes = args.length > 7 ? Integer.parseInt(args[7]) : 0;
         TransportBench.Options o = TransportBench.Options.of(mib << 20, runs).withStreams(streams)
-                .withStreamWindow(windowKib * 1024).withConnectSamples(connects).withConnectWarmup(warmup);
+                .withStreamWindow(windowKib * 1024).withConnectSamples(connects).withConnectWarmup(warmup)
+                .withTimeBudget(java.time.Duration.ofMinutes(budgetMinutes));
         TransportBench.Report r = TransportBench.run(QuicTransport::new, o, (name, x) -> {
             if (progressFile != null) {
                 append(progressFile, String.format(Locale.ROOT, "%s %s%n", name, formatRun(x)));
@@ -58,7 +60,7 @@ public final class TransportBenchMain {
     static String format(TransportBench.Report r) {
         StringBuilder b = new StringBuilder();
         TransportBench.Options o = r.options();
-        b.append(String.format(Locale.ROOT, "%d MiB x %d runs, %d stream(s), window %d KiB, %d cores, connects: %d"
+        b.append(String.format(Locale.ROOT, "%d MiB x %d runs (transport: %d completed), %d stream(s), window %d KiB, %d cores, connects: %d"
                 + " timed after %d warm-up%n", o.bytesPerRun() >> 20, o.runs(), o.streams(), o.streamWindow() / 1024,
                 Runtime.getRuntime().availableProcessors(), o.connectSamples(), o.connectWarmup()));
         for (TransportBench.Summary s : new TransportBench.Summary[] {r.transport(), r.baseline()}) {
