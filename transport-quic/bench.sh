@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the transport benchmark from this worktree's build (./qt.sh or mvn test-compile first).
-# Usage: ./bench.sh <MiB per run> <runs> [streams] [stream window KiB] [connect samples]
+# Usage: ./bench.sh <MiB per run> <runs> [streams] [stream window KiB] [connect samples] [connect warm-up]
+#        [progress file or -] [time budget minutes]
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cp_file=/tmp/tandem-quic-bench-cp.txt
 (cd "$here" && ./mvnw -q -B -o dependency:build-classpath -pl transport-quic -Dmdep.outputFile=$cp_file \

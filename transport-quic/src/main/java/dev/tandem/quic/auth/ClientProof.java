@@ -67,7 +67,7 @@ public final class ClientProof {
 
     /** The client's message: its node id and its signature over the transcript. */
     public static byte[] create(NetworkIdentity client, byte[] serverNonce, byte[] serverCertHash, String alpn) {
-        byte[] sig = client.sign(transcript(serverNonce, serverCertHash, alpn, client.nodeId()));
+        byte[] sig = Ed25519Fast.sign(client, transcript(serverNonce, serverCertHash, alpn, client.nodeId()));
         byte[] msg = new byte[PROOF_LENGTH];
         System.arraycopy(client.nodeId().bytes(), 0, msg, 0, NodeId.LENGTH);
         System.arraycopy(sig, 0, msg, NodeId.LENGTH, SIGNATURE_LENGTH);
@@ -86,7 +86,6 @@ public final class ClientProof {
         byte[] idBytes = java.util.Arrays.copyOfRange(proof, 0, NodeId.LENGTH);
         byte[] sig = java.util.Arrays.copyOfRange(proof, NodeId.LENGTH, PROOF_LENGTH);
         NodeId claimed = NodeId.of(idBytes);
-        return NetworkIdentity.verify(claimed, transcript(serverNonce, ownCertHash, alpn, claimed), sig)
-                ? claimed : null;
+        return Ed25519Fast.verify(idBytes, transcript(serverNonce, ownCertHash, alpn, claimed), sig) ? claimed : null;
     }
 }

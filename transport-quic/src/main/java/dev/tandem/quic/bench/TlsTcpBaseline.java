@@ -12,7 +12,6 @@ import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -45,6 +44,12 @@ public final class TlsTcpBaseline {
     }
 
     public static TransportBench.Summary run(TransportBench.Options o) throws IOException, InterruptedException {
+        return run(o, (name, r) -> { });
+    }
+
+    static TransportBench.Summary run(TransportBench.Options o,
+            java.util.function.BiConsumer<String, TransportBench.RunResult> progress)
+            throws IOException, InterruptedException {
         SSLContext ctx;
         try {
             ctx = context();
@@ -58,35 +63,52 @@ public final class TlsTcpBaseline {
             server.setReceiveBufferSize(4 << 20);
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
             InetSocketAddress addr = (InetSocketAddress) server.getLocalSocketAddress();
-            Duration p50 = null;
-            if (o.connectSamples() > 0) {
-                long[] samples = new long[o.connectSamples()];
-                for (int i = 0; i < samples.length; i++) {
-                    Future<?> accepted = pool.submit(() -> {
-                        try (SSLSocket s = (SSLSocket) server.accept()) {
-                            s.startHandshake();
-                        }
-                        return null;
-                    });
-                    long t0 = System.nanoTime();
-                    try (SSLSocket c = connect(ctx, addr)) {
-                        c.startHandshake();
-                        samples[i] = System.nanoTime() - t0;
-                    }
-                    accepted.get(30, TimeUnit.SECONDS);
-                }
-                p50 = Duration.ofNanos(TransportBench.median(samples));
-            }
+            long[] connects = o.connectSamples() > 0
+                    ? connectTimes(ctx, server, addr, pool, o.connectWarmup(), o.connectSamples(), true) : null;
             List<TransportBench.RunResult> results = new ArrayList<>();
             for (int run = 1; run <= o.runs(); run++) {
-                results.add(oneRun(run, ctx, server, addr, pool, o));
+                TransportBench.RunResult r = oneRun(run, ctx, server, addr, pool, o);
+                results.add(r);
+                progress.accept("tls1.3-tcp", r);
             }
-            return TransportBench.summarize("tls1.3-tcp", results, p50);
+            return TransportBench.summarize("tls1.3-tcp", results, connects, 0);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IOException("TLS baseline connect failed: " + e, e);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Times {@code samples} sequential connects (TCP connect + TLS 1.3 handshake, until the client's
+     * {@code startHandshake()} returns) after {@code warmup} untimed ones; the server completes its side of
+     * each handshake before the next connect starts.
+     *
+     * @param serverNoDelay TCP_NODELAY on the accepted socket (the client always sets it); without it the
+     *        server's handshake flight can wait for a delayed ACK (40 ms on Linux)
+     */
+    static long[] connectTimes(SSLContext ctx, SSLServerSocket server, InetSocketAddress addr, ExecutorService pool,
+            int warmup, int samples, boolean serverNoDelay) throws IOException, InterruptedException,
+            java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+        long[] times = new long[samples];
+        for (int i = 0; i < warmup + samples; i++) {
+            Future<?> accepted = pool.submit(() -> {
+                try (SSLSocket s = (SSLSocket) server.accept()) {
+                    s.setTcpNoDelay(serverNoDelay);
+                    s.startHandshake();
+                }
+                return null;
+            });
+            long t0 = System.nanoTime();
+            try (SSLSocket c = connect(ctx, addr)) {
+                c.startHandshake();
+                if (i >= warmup) {
+                    times[i - warmup] = System.nanoTime() - t0;
+                }
+            }
+            accepted.get(30, TimeUnit.SECONDS);
+        }
+        return times;
     }
 
     private static SSLSocket connect(SSLContext ctx, InetSocketAddress addr) throws IOException {
@@ -112,6 +134,7 @@ public final class TlsTcpBaseline {
             for (int i = 0; i < o.streams(); i++) {
                 readers.add(pool.submit(() -> {
                     try (SSLSocket s = (SSLSocket) server.accept()) {
+                        s.setTcpNoDelay(true);
                         return TransportBench.drain(s.getInputStream());
                     }
                 }));
