@@ -61,7 +61,7 @@ public final class TransportBenchMain {
         StringBuilder b = new StringBuilder();
         TransportBench.Options o = r.options();
         b.append(String.format(Locale.ROOT, "%d MiB x %d runs (transport: %d completed), %d stream(s), window %d KiB, %d cores, connects: %d"
-                + " timed after %d warm-up%n", o.bytesPerRun() >> 20, o.runs(), o.streams(), o.streamWindow() / 1024,
+                + " timed after %d warm-up%n", o.bytesPerRun() >> 20, o.runs(), r.transport().runs().size(), o.streams(), o.streamWindow() / 1024,
                 Runtime.getRuntime().availableProcessors(), o.connectSamples(), o.connectWarmup()));
         for (TransportBench.Summary s : new TransportBench.Summary[] {r.transport(), r.baseline()}) {
             long nudgedRuns = s.runs().stream().filter(x -> x.nudges() > 0).count();
