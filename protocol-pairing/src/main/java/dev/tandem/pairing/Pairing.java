@@ -627,6 +627,13 @@ public final class Pairing implements ProtocolHandler {
         try {
             write(st, new PairingMessage.RevokeAck());
             st.output().close();
+            // The revoker closes once it has read the ack. Closing here first could overtake the ack: QUIC
+            // drops stream data a peer has not read yet when the connection closes.
+            if (Frames.read(st.input(), PairingMessage.MAX_SIZE) != null) {
+                log.debug("{} sent data after its revoke notice", peer.shortForm());
+            }
+        } catch (ConnectionClosedException e) {
+            log.debug("{} closed after its revoke was acknowledged: {}", peer.shortForm(), e.getMessage());
         } catch (IOException e) {
             log.debug("could not acknowledge the revoke notice from {}: {}", peer.shortForm(), e.toString());
         }
