@@ -72,7 +72,7 @@ public final class TransportBench {
         }
 
         public static Options of(long bytesPerRun, int runs) {
-            return new Options(bytesPerRun, 1, runs, 200, 50, 1 << 20, Duration.ofMinutes(5), Duration.ZERO);
+            return new Options(bytesPerRun, 1, runs, 200, 300, 1 << 20, Duration.ofMinutes(5), Duration.ZERO);
         }
 
         public Options withStreams(int n) {

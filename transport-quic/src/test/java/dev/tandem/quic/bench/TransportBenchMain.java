@@ -24,7 +24,7 @@ public final class TransportBenchMain {
         int streams = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         int windowKib = args.length > 3 ? Integer.parseInt(args[3]) : 1024;
         int connects = args.length > 4 ? Integer.parseInt(args[4]) : 200;
-        int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 50;
+        int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 300;
         Path progressFile = args.length > 6 && !args[6].equals("-") ? Path.of(args[6]) : null;
         int budgetMinutes = args.length > 7 ? Integer.parseInt(args[7]) : 0;
         TransportBench.Options o = TransportBench.Options.of(mib << 20, runs).withStreams(streams)
@@ -60,8 +60,9 @@ public final class TransportBenchMain {
     static String format(TransportBench.Report r) {
         StringBuilder b = new StringBuilder();
         TransportBench.Options o = r.options();
-        b.append(String.format(Locale.ROOT, "%d MiB x %d runs (transport: %d completed), %d stream(s), window %d KiB, %d cores, connects: %d"
-                + " timed after %d warm-up%n", o.bytesPerRun() >> 20, o.runs(), r.transport().runs().size(), o.streams(), o.streamWindow() / 1024,
+        b.append(String.format(Locale.ROOT, "%d MiB x %d runs (transport: %d completed), %d stream(s), window %d KiB,"
+                + " %d cores, connects: %d timed after %d warm-up%n", o.bytesPerRun() >> 20, o.runs(),
+                r.transport().runs().size(), o.streams(), o.streamWindow() / 1024,
                 Runtime.getRuntime().availableProcessors(), o.connectSamples(), o.connectWarmup()));
         for (TransportBench.Summary s : new TransportBench.Summary[] {r.transport(), r.baseline()}) {
             long nudgedRuns = s.runs().stream().filter(x -> x.nudges() > 0).count();
