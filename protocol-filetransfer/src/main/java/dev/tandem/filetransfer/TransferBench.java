@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -23,9 +25,16 @@ import java.util.stream.Stream;
  * policy accepts into {@code workDir/received}, which is emptied after each run.
  */
 public final class TransferBench {
-    /** One run. */
+    /**
+     * One run. {@code reconnects} counts attempts after the first (a stall or drop that was resumed);
+     * {@code error} is null when the file arrived verified, else why the transfer failed.
+     */
     public record Run(long bytes, double megabytesPerSecond, double cpuSecondsPerGiB, long peakHeapBytes,
-            int reconnects, double seconds) { }
+            int reconnects, double seconds, String error) {
+        public boolean ok() {
+            return error == null;
+        }
+    }
 
     private TransferBench() {
     }
@@ -46,11 +55,21 @@ public final class TransferBench {
             heap.forEach(MemoryPoolMXBean::resetPeakUsage);
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
-            TransferResult r = FileTransfer.of(from).send(to.id(), List.of(src)).result().get(1, TimeUnit.HOURS);
+            int reconnects = 0;
+            String error = null;
+            try {
+                TransferResult r = FileTransfer.of(from).send(to.id(), List.of(src)).result().get(1, TimeUnit.HOURS);
+                reconnects = r.attempts() - 1;
+            } catch (ExecutionException e) {
+                error = String.valueOf(e.getCause());
+            } catch (TimeoutException e) {
+                error = "no outcome within an hour";
+            }
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
-            out.add(new Run(bytes, bytes / 1e6 / secs, cpu / (bytes / (double) (1L << 30)), peak, r.attempts() - 1, secs));
+            out.add(new Run(bytes, error == null ? bytes / 1e6 / secs : 0, cpu / (bytes / (double) (1L << 30)), peak,
+                    reconnects, secs, error));
             deleteTree(received);
         }
         return out;

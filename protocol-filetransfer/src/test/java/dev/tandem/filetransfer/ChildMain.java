@@ -194,6 +194,9 @@ public final class ChildMain {
             trust(a, b.id(), b.addr().directAddresses(), "b", s);
             trust(b, a.id(), a.addr().directAddresses(), "a", s);
             List<TransferBench.Run> runs = TransferBench.run(a, b, dir.resolve("work"), bytes, 1);
+            if (!runs.get(0).ok()) {
+                throw new IllegalStateException("transfer failed: " + runs.get(0).error());
+            }
             long maxHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax();
             long peak = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
                     .mapToLong(p -> p.getPeakUsage().getUsed()).sum();

@@ -24,6 +24,7 @@ class TransferBenchTest {
             List<TransferBench.Run> runs = TransferBench.run(a, b, dir.resolve("work"), 32L << 20, 2);
             assertEquals(2, runs.size());
             for (TransferBench.Run r : runs) {
+                assertTrue(r.ok(), r.error());
                 assertTrue(r.megabytesPerSecond() > 0 && r.cpuSecondsPerGiB() > 0 && r.peakHeapBytes() > 0, r.toString());
                 assertEquals(0, r.reconnects());
             }
