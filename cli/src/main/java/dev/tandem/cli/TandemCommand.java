@@ -17,7 +17,7 @@ import picocli.CommandLine.ScopeType;
         description = "Pair your devices once with a few words, then message and send files between them securely.",
         subcommands = {IdCommand.class, UpCommand.class, DownCommand.class, PairCommand.class, JoinCommand.class,
                 DevicesCommand.class, RevokeCommand.class, MsgCommand.class, SendCommand.class,
-                BenchCommand.class, CompletionCommand.class, VersionCommand.class,
+                DemoCommand.class, BenchCommand.class, CompletionCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad command line, 3 unusable data directory.",
                 "Data directory: --data-dir, else $TANDEM_HOME, else ~/.tandem."})

@@ -50,34 +50,4 @@ final class CliRunner {
         }
         return new Result(p.exitValue(), out, errText.join());
     }
-
-    /** A writer that hands every complete line to a queue, so a test can wait for a line a command prints. */
-    static final class LineCollector extends java.io.Writer {
-        private final java.util.concurrent.BlockingQueue<String> lines;
-        private final StringBuilder partial = new StringBuilder();
-
-        LineCollector(java.util.concurrent.BlockingQueue<String> lines) {
-            this.lines = lines;
-        }
-
-        @Override
-        public synchronized void write(char[] c, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                if (c[i] == '\n') {
-                    lines.add(partial.toString());
-                    partial.setLength(0);
-                } else {
-                    partial.append(c[i]);
-                }
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 }
