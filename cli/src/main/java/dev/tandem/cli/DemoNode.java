@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,14 +71,22 @@ final class DemoNode {
         return new DemoNode(name, dataDir, p);
     }
 
-    /** The java binary and class path of this process, and the CLI's main class: the same program again. */
+    /**
+     * The same program again: this process's java binary, its -X JVM options (heap, JIT; not debugger or agent
+     * options, which would clash), its class path and the CLI's main class.
+     */
     static List<String> javaCommand() {
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-X") && !a.startsWith("-Xdebug") && !a.startsWith("-Xrunjdwp"))
+                .forEach(cmd::add);
         String cp = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(s -> !s.isEmpty()).map(s -> Path.of(s).toAbsolutePath().toString())
                 .collect(Collectors.joining(File.pathSeparator));
-        return List.of(java, "-cp", cp, Main.class.getName());
+        cmd.addAll(List.of("-cp", cp, Main.class.getName()));
+        return cmd;
     }
 
     long pid() {
