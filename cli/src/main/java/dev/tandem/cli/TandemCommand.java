@@ -72,6 +72,9 @@ public final class TandemCommand implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("tandem: " + advice(e));
             cmd.getErr().flush();
+            if (e instanceof Failures.BadInputException) {
+                return ExitCodes.USAGE;
+            }
             return e instanceof IdentityException || e.getCause() instanceof IdentityException
                     ? ExitCodes.DATA : ExitCodes.FAILED;
         });
