@@ -15,6 +15,7 @@ final class DemoCleanup {
     final Path dir;
     private final List<DemoNode> nodes = new CopyOnWriteArrayList<>();
     private final AtomicBoolean done = new AtomicBoolean();
+    private volatile boolean signalled;
 
     DemoCleanup(Path dir) {
         this.dir = dir;
@@ -47,6 +48,7 @@ final class DemoCleanup {
 
     /** Ctrl-C or another signal (a shutdown hook): as after a failure. */
     void onSignal() {
+        signalled = true;
         try {
             afterFailure();
         } catch (InterruptedException e) {
@@ -54,6 +56,11 @@ final class DemoCleanup {
                     .map(n -> n.name + " (pid " + n.pid() + ")").toList());
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Whether a signal ended the demo (then its steps fail because their nodes are gone, not on their own). */
+    boolean signalled() {
+        return signalled;
     }
 
     private void deleteLogging() {

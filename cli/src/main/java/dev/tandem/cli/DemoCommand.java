@@ -65,10 +65,12 @@ final class DemoCommand implements Callable<Integer> {
             cleanup.stop();
         } catch (Exception e) {
             cleanup.afterFailure();
+            Exception reported = cleanup.signalled() ? new Failures.UserFacingException(
+                    "interrupted; the demo's nodes were stopped and its temporary files deleted", e) : e;
             if (out.json()) {
-                out.result("", Map.of("ok", false, "error", TandemCommand.advice(e)));
+                out.result("", Map.of("ok", false, "error", TandemCommand.advice(reported)));
             }
-            throw e;
+            throw reported;
         } finally {
             removeHook(hook);
         }
