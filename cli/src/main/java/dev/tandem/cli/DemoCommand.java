@@ -121,11 +121,9 @@ final class DemoCommand implements Callable<Integer> {
         Path file = Files.createDirectories(dir.resolve("outbox")).resolve("demo-file.bin");
         step("Sending a generated file of " + ProgressLine.bytes(size) + " from demo-a to demo-b ...");
         String sha = DemoFile.generate(file, size);
-        AtomicReference<TransferProgress> last = new AtomicReference<>();
-        JsonNode result = await(a.command(progress(NodeId.parse(upB.path("nodeId").asText()), last),
+        AtomicReference<String> path = new AtomicReference<>("unknown");
+        JsonNode result = await(a.command(progress(NodeId.parse(upB.path("nodeId").asText()), path),
                 "send", "demo-b", file.toString()), transferTimeout(), a, "sending the file");
-        String path = last.get() == null ? "unknown"
-                : last.get().path().map(k -> k.name().toLowerCase(java.util.Locale.ROOT)).orElse("unknown");
 
         String reported = result.path("files").path(0).path("sha256").asText();
         JsonNode finished = b.await("TransferFinished", "the transfer ending", STEP);
@@ -140,20 +138,25 @@ final class DemoCommand implements Callable<Integer> {
         long bytes = result.path("totalBytes").asLong();
         double seconds = result.path("seconds").asDouble();
         return new DemoResult(upA.path("transport").asText(), upA.path("nodeId").asText(),
-                upB.path("nodeId").asText(), words, pairMs, rttMs, replyRttMs, bytes, seconds, path, sha);
+                upB.path("nodeId").asText(), words, pairMs, rttMs, replyRttMs, bytes, seconds, path.get(), sha);
     }
 
     private static boolean isMessage(JsonNode e, String text) {
         return "MessageReceived".equals(e.path("event").asText()) && e.path("text").asText().endsWith(text);
     }
 
-    /** Draws the demo's progress bar from the progress the sending node prints. */
-    private java.util.function.Consumer<JsonNode> progress(NodeId peer, AtomicReference<TransferProgress> last) {
+    /**
+     * Draws the demo's progress bar from the progress the sending node prints, and notes the path packets took
+     * while connected (the final progress, after the connection closed, has none).
+     */
+    private java.util.function.Consumer<JsonNode> progress(NodeId peer, AtomicReference<String> path) {
         ProgressLine bar = new ProgressLine(out.writer(), System.console() != null, false, quiet || out.json());
+        AtomicReference<TransferProgress> last = new AtomicReference<>();
         return line -> {
             String event = line.path("event").asText();
             if (event.equals("progress")) {
                 last.set(ProgressLine.fromFields(line, peer));
+                last.get().path().ifPresent(k -> path.set(k.name().toLowerCase(java.util.Locale.ROOT)));
                 bar.update(last.get(), false);
             } else if (event.equals("sent") && last.get() != null) {
                 bar.update(last.get(), true);
