@@ -8,4 +8,5 @@ open module dev.tandem.cli {
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
+    requires java.management;
 }

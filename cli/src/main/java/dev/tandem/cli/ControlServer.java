@@ -74,13 +74,22 @@ final class ControlServer implements AutoCloseable {
             req.path("args").forEach(a -> args.add(a.asText()));
             PrintWriter out = new PrintWriter(new Control.JsonLineWriter(os, "o"), true);
             PrintWriter err = new PrintWriter(new Control.JsonLineWriter(os, "e"), true);
-            var cl = TandemCommand.commandLine(args, node, stop);
+            // `tandem down` stops the daemon only once its client has the answer: stopping first would end
+            // this process before the exit code went out.
+            java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
+            var cl = TandemCommand.commandLine(args, node, () -> stopRequested.set(true));
             cl.setOut(out);
             cl.setErr(err);
             int exit = cl.execute(args.toArray(String[]::new));
             out.flush();
             err.flush();
-            reply(os, "exit", exit);
+            try {
+                reply(os, "exit", exit);
+            } finally {
+                if (stopRequested.get()) {
+                    stop.run();
+                }
+            }
         } catch (IOException e) {
             log.debug("control client went away: {}", e.toString());
         }

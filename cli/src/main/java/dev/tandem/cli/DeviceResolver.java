@@ -5,14 +5,13 @@ import dev.tandem.core.device.DeviceRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 
 /** Finds a device by its name, a unique prefix of its id, or its full id; ambiguity lists the candidates. */
 final class DeviceResolver {
     private DeviceResolver() {
     }
 
-    static Device resolve(DeviceRegistry registry, String query, CommandLine cmd) {
+    static Device resolve(DeviceRegistry registry, String query) {
         List<Device> all = registry.all();
         String q = query.strip();
         List<Device> byName = all.stream().filter(d -> d.info().name().equalsIgnoreCase(q)).toList();
@@ -26,7 +25,7 @@ final class DeviceResolver {
         }
         List<Device> candidates = byName.isEmpty() ? byId : byName;
         if (candidates.size() > 1) {
-            throw new CommandLine.ParameterException(cmd, "'" + query + "' matches " + candidates.size()
+            throw new Failures.BadInputException("'" + query + "' matches " + candidates.size()
                     + " devices; say which by id:\n" + candidates.stream()
                             .map(d -> "  " + d.id().toHex().substring(0, 16) + "  " + d.displayName() + "  " + d.state())
                             .collect(Collectors.joining("\n")));
@@ -34,7 +33,7 @@ final class DeviceResolver {
         String known = all.isEmpty() ? "no devices are known yet; pair one with `tandem pair`"
                 : "known devices: " + all.stream().map(d -> d.displayName() + " (" + d.id().shortForm() + ")")
                         .collect(Collectors.joining(", "));
-        throw new CommandLine.ParameterException(cmd, "no device called '" + query.toLowerCase(Locale.ROOT)
+        throw new Failures.BadInputException("no device called '" + query.toLowerCase(Locale.ROOT)
                 + "'; " + known);
     }
 }

@@ -33,6 +33,16 @@ final class Failures {
                 + "; is `tandem up` running there?";
     }
 
+    /**
+     * Input the command line could not check when it was parsed (an unknown device, a missing file, a mistyped
+     * code word): exit code 2, the message alone, without the usage text.
+     */
+    static final class BadInputException extends RuntimeException {
+        BadInputException(String message) {
+            super(message);
+        }
+    }
+
     /** An error whose message is already advice for the user. */
     static final class UserFacingException extends Exception {
         UserFacingException(String message, Throwable cause) {

@@ -27,7 +27,7 @@ final class JoinCommand extends NodeCommand {
                     : pairing.join(code.size() == 1 ? List.of(code.get(0).split("[\\s,-]+")) : code);
         } catch (IllegalArgumentException e) {
             // A typo is caught here, before any network traffic.
-            throw new picocli.CommandLine.ParameterException(root.spec.commandLine(), e.getMessage());
+            throw new Failures.BadInputException(e.getMessage());
         }
         Device d;
         try {

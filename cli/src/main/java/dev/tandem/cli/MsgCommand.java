@@ -22,7 +22,7 @@ final class MsgCommand extends NodeCommand {
 
     @Override
     int run(TandemNode node, Output out) throws Exception {
-        Device d = DeviceResolver.resolve(node.devices(), device, root.spec.commandLine());
+        Device d = DeviceResolver.resolve(node.devices(), device);
         String message = String.join(" ", text);
         Messaging m = Messaging.of(node);
         Failures.await(m.send(d.id(), new Chat(message)), 20, TimeUnit.SECONDS, d);

@@ -2,6 +2,7 @@ package dev.tandem.cli;
 
 import dev.tandem.core.TandemNode;
 import dev.tandem.core.device.DeviceInfo;
+import dev.tandem.core.discovery.lan.LanDiscovery;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -25,6 +26,10 @@ final class NodeOptions {
     @Option(names = "--name", paramLabel = "NAME", description = "Name this device shows to others (default: host name).")
     String name;
 
+    @Option(names = "--no-lan", description = "Neither announce this node nor look for others on the local network"
+            + " (pairing then needs the tandem: link).")
+    boolean noLan;
+
     TandemNode start(Path dataDir) throws IOException {
         if (port != null) {
             return start(dataDir, port);
@@ -41,6 +46,9 @@ final class NodeOptions {
         TandemNode.Builder b = TandemNode.builder().dataDir(dataDir).port(port).bindHost(bind);
         if (transport != null) {
             b.transport(transport);
+        }
+        if (noLan) {
+            b.option(LanDiscovery.OPTION_ENABLED, "false");
         }
         DeviceInfo local = DeviceInfo.local(TandemCommand.version());
         b.deviceInfo(name == null ? local : new DeviceInfo(name, local.os(), local.appVersion()));

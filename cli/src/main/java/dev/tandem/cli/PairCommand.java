@@ -1,7 +1,9 @@
 package dev.tandem.cli;
 
+import dev.tandem.core.NodeId;
 import dev.tandem.core.TandemNode;
 import dev.tandem.core.device.Device;
+import dev.tandem.core.event.ConnectionLost;
 import dev.tandem.pairing.Pairing;
 import dev.tandem.pairing.PairingException;
 import dev.tandem.pairing.PairingOptions;
@@ -9,6 +11,9 @@ import dev.tandem.pairing.PairingSession;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -19,6 +24,9 @@ import picocli.CommandLine.Option;
 final class PairCommand extends NodeCommand {
     @Option(names = "--expiry", paramLabel = "MINUTES", description = "Minutes the code stays valid (default ${DEFAULT-VALUE}).")
     int expiryMinutes = 5;
+
+    private static final Duration JOINER_CLOSE = Duration.ofSeconds(10);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PairCommand.class);
 
     @Override
     int run(TandemNode node, Output out) throws Exception {
@@ -32,14 +40,36 @@ final class PairCommand extends NodeCommand {
         out.result("Pairing code (valid " + expiryMinutes + " min):\n\n    " + String.join(" ", s.words())
                 + "\n\nOn the other device run:\n    tandem join " + String.join(" ", s.words())
                 + "\nor, to skip the search on the local network:\n    tandem join '" + s.uri() + "'\n\nWaiting...", code);
+        // The joiner learns that pairing completed from a last message and then closes the connection; if this
+        // command closed its node first, QUIC could drop that message and leave the joiner unpaired.
+        BlockingQueue<NodeId> closedBy = new LinkedBlockingQueue<>();
         Device d;
-        try {
-            d = s.await();
-        } catch (PairingException e) {
-            throw new Failures.UserFacingException("pairing failed: " + e.getMessage(), e);
+        try (AutoCloseable sub = node.events().subscribe(ConnectionLost.class, e -> {
+            if (e.alpn().equals(Pairing.ALPN)) {
+                closedBy.add(e.peer());
+            }
+        })) {
+            try {
+                d = s.await();
+            } catch (PairingException e) {
+                throw new Failures.UserFacingException("pairing failed: " + e.getMessage(), e);
+            }
+            if (root.daemonNode == null) {
+                awaitClose(closedBy, d.id());
+            }
         }
         out.result("Paired with " + d.displayName() + " (" + d.id().toHex() + ")", paired(d));
         return ExitCodes.OK;
+    }
+
+    private static void awaitClose(BlockingQueue<NodeId> closedBy, NodeId joiner) throws InterruptedException {
+        long deadline = System.nanoTime() + JOINER_CLOSE.toNanos();
+        for (NodeId id; (id = closedBy.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) != null;) {
+            if (id.equals(joiner)) {
+                return;
+            }
+        }
+        log.debug("{} kept the pairing connection open; closing anyway", joiner.shortForm());
     }
 
     static Map<String, Object> paired(Device d) {

@@ -1,10 +1,16 @@
 package dev.tandem.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.core.NodeId;
+import dev.tandem.core.transport.PathKind;
+import dev.tandem.filetransfer.Direction;
 import dev.tandem.filetransfer.TransferProgress;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Shows transfer progress: a bar redrawn in place on a terminal, a plain line every few seconds
@@ -12,6 +18,8 @@ import java.util.Map;
  */
 final class ProgressLine {
     private static final long PLAIN_EVERY_NANOS = Duration.ofSeconds(2).toNanos();
+    /** JSON goes to programs (the demo draws its bar from it), so it may come more often than plain lines. */
+    private static final long JSON_EVERY_NANOS = Duration.ofMillis(250).toNanos();
     private final PrintWriter out;
     private final boolean terminal;
     private final boolean json;
@@ -31,7 +39,7 @@ final class ProgressLine {
             return;
         }
         long now = System.nanoTime();
-        if (!last && !terminal && now - lastPrinted < PLAIN_EVERY_NANOS) {
+        if (!last && !terminal && now - lastPrinted < (json ? JSON_EVERY_NANOS : PLAIN_EVERY_NANOS)) {
             return;
         }
         lastPrinted = now;
@@ -76,6 +84,20 @@ final class ProgressLine {
         m.put("path", p.path().map(k -> k.name().toLowerCase()).orElse(null));
         m.put("attempt", p.attempt());
         return m;
+    }
+
+    /** The inverse of {@link #fields}: progress printed as JSON by another process, with its peer. */
+    static TransferProgress fromFields(JsonNode n, NodeId peer) {
+        JsonNode eta = n.path("etaSeconds");
+        String path = n.path("path").asText(null);
+        return new TransferProgress(n.path("transfer").asText(), peer,
+                Direction.valueOf(n.path("direction").asText("send").toUpperCase(Locale.ROOT)),
+                n.path("bytesDone").asLong(), n.path("bytesTotal").asLong(), n.path("filesDone").asInt(),
+                n.path("filesTotal").asInt(), n.path("bytesPerSecond").asDouble(),
+                eta.isNumber() ? Optional.of(Duration.ofSeconds(eta.asLong())) : Optional.empty(),
+                n.path("currentFile").asText(""),
+                path == null ? Optional.empty() : Optional.of(PathKind.valueOf(path.toUpperCase(Locale.ROOT))),
+                n.path("attempt").asInt(1));
     }
 
     static String bytes(long b) {

@@ -18,7 +18,7 @@ final class RevokeCommand extends NodeCommand {
 
     @Override
     int run(TandemNode node, Output out) throws Exception {
-        Device d = DeviceResolver.resolve(node.devices(), device, root.spec.commandLine());
+        Device d = DeviceResolver.resolve(node.devices(), device);
         boolean told = Pairing.of(node).revoke(d.id()).get(30, TimeUnit.SECONDS);
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("revoked", d.id().toHex());

@@ -32,10 +32,10 @@ final class SendCommand extends NodeCommand {
 
     @Override
     int run(TandemNode node, Output out) throws Exception {
-        Device d = DeviceResolver.resolve(node.devices(), device, root.spec.commandLine());
+        Device d = DeviceResolver.resolve(node.devices(), device);
         for (Path p : paths) {
             if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new picocli.CommandLine.ParameterException(root.spec.commandLine(), "no such file: " + p);
+                throw new Failures.BadInputException("no such file: " + p);
             }
         }
         boolean terminal = System.console() != null && root.daemonNode == null;

@@ -17,7 +17,7 @@ import picocli.CommandLine.ScopeType;
         description = "Pair your devices once with a few words, then message and send files between them securely.",
         subcommands = {IdCommand.class, UpCommand.class, DownCommand.class, PairCommand.class, JoinCommand.class,
                 DevicesCommand.class, RevokeCommand.class, MsgCommand.class, SendCommand.class,
-                BenchCommand.class, CompletionCommand.class, VersionCommand.class,
+                DemoCommand.class, BenchCommand.class, CompletionCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad command line, 3 unusable data directory.",
                 "Data directory: --data-dir, else $TANDEM_HOME, else ~/.tandem."})
@@ -72,6 +72,9 @@ public final class TandemCommand implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("tandem: " + advice(e));
             cmd.getErr().flush();
+            if (e instanceof Failures.BadInputException) {
+                return ExitCodes.USAGE;
+            }
             return e instanceof IdentityException || e.getCause() instanceof IdentityException
                     ? ExitCodes.DATA : ExitCodes.FAILED;
         });

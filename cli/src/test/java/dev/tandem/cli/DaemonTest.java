@@ -59,7 +59,7 @@ class DaemonTest {
         trust(mine, peer.id(), "laptop", peer.addr().directAddresses(), secret);
         trust(peer.devices(), self, "home", List.of(), secret);
 
-        daemon = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(new CliRunner.LineCollector(daemonLines), true),
+        daemon = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(new LineSink(daemonLines::add), true),
                 new PrintWriter(new StringWriter(), true), "up", "--transport", "memory", "--port", "0",
                 "--data-dir", home.toString(), "--json"));
         JsonNode up = new ObjectMapper().readTree(nextLine());

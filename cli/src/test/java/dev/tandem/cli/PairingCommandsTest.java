@@ -30,7 +30,7 @@ class PairingCommandsTest {
         Path alice = dir.resolve("alice");
         Path bob = dir.resolve("bob");
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Writer sink = new CliRunner.LineCollector(lines);
+        Writer sink = new LineSink(lines::add);
         CompletableFuture<Integer> pair = CompletableFuture.supplyAsync(() -> Main.run(new PrintWriter(sink, true),
                 new PrintWriter(new StringWriter(), true), "pair", "--json", "--transport", "memory", "--port", "0",
                 "--name", "alice", "--data-dir", alice.toString()));
