@@ -74,6 +74,10 @@ import tech.kwik.core.server.ServerConnector;
  */
 public final class QuicTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(QuicTransport.class);
+    /** The least a first handshake attempt gets before other addresses or a retry are tried. */
+    private static final Duration MIN_FIRST_ATTEMPT = Duration.ofSeconds(1);
+    /** kwik's connect timeout fires a little before or after ours; this decides "it timed out". */
+    private static final long HANDSHAKE_DEADLINE_SLACK = TimeUnit.MILLISECONDS.toNanos(100);
     /** Reported as {@code StreamResetException.code()}: kwik 0.10.8 does not surface the peer's reset code. */
     public static final long UNKNOWN_RESET_CODE = -1;
     /** The in-band authentication uses the first server-initiated bidirectional stream. */
@@ -266,35 +270,67 @@ public final class QuicTransport implements Transport {
         return result;
     }
 
+    /**
+     * Tries each direct address in turn. A first attempt gets only a share of the connect timeout, so one dead
+     * address (an unrouted IPv6 one, say) cannot use it all up; addresses whose handshake timed out are then
+     * tried again with what is left. The retry also covers a handshake that kwik 0.10.8 occasionally never
+     * completes on a lossy path (seen about once in a thousand loopback dials under heavy load): a fresh
+     * connection, with fresh connection ids, goes through at once.
+     */
     private PeerConnection dialAll(NodeAddr peer, String alpn) throws IOException {
         if (peer.directAddresses().isEmpty()) {
             throw new PeerUnreachableException("node " + peer.id().shortForm()
                     + " has no direct address (relayed paths are not supported by this transport)");
         }
         long deadline = System.nanoTime() + config.connectTimeout().toNanos();
+        List<InetSocketAddress> addrs = peer.directAddresses();
+        long share = Math.max(MIN_FIRST_ATTEMPT.toNanos(), config.connectTimeout().toNanos() / (addrs.size() + 1));
         List<String> failures = new ArrayList<>();
-        for (InetSocketAddress addr : peer.directAddresses()) {
+        List<InetSocketAddress> timedOut = new ArrayList<>();
+        for (InetSocketAddress addr : addrs) {
+            if (System.nanoTime() >= deadline) {
+                break;
+            }
             try {
-                return dialOne(peer.id(), addr, alpn, deadline);
+                return dialOne(peer.id(), addr, alpn, Math.min(deadline, System.nanoTime() + share), deadline);
+            } catch (HandshakeTimeoutException e) {
+                timedOut.add(addr);
+                failures.add(addr + ": " + e.getMessage());
             } catch (PeerAuthenticationException e) {
                 throw e;
             } catch (IOException e) {
                 failures.add(addr + ": " + e.getMessage());
-                if (System.nanoTime() >= deadline) {
-                    break;
-                }
+            }
+        }
+        for (int i = 0; i < timedOut.size() && System.nanoTime() < deadline; i++) {
+            InetSocketAddress addr = timedOut.get(i);
+            long left = deadline - System.nanoTime();
+            LOG.debug("QUIC handshake with {} timed out; trying it again with {} ms left", addr, left / 1_000_000);
+            try {
+                return dialOne(peer.id(), addr, alpn, System.nanoTime() + left / (timedOut.size() - i), deadline);
+            } catch (PeerAuthenticationException e) {
+                throw e;
+            } catch (IOException e) {
+                failures.add(addr + " (again): " + e.getMessage());
             }
         }
         throw new PeerUnreachableException("cannot reach node " + peer.id().shortForm() + " for " + alpn + ": "
                 + String.join("; ", failures));
     }
 
-    private PeerConnection dialOne(NodeId expected, InetSocketAddress addr, String alpn, long deadline)
-            throws IOException {
+    /** The QUIC handshake did not finish within its share of the connect timeout. */
+    private static final class HandshakeTimeoutException extends PeerUnreachableException {
+        HandshakeTimeoutException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private PeerConnection dialOne(NodeId expected, InetSocketAddress addr, String alpn, long handshakeDeadline,
+            long deadline) throws IOException {
         if (addr.isUnresolved()) {
             throw new PeerUnreachableException("unresolved address " + addr);
         }
-        Duration left = remaining(deadline);
+        Duration left = remaining(handshakeDeadline);
         StreamLimits limits = config.alpns().getOrDefault(alpn, StreamLimits.DEFAULT);
         NodeTrustManager trust = new NodeTrustManager(expected);
         DemuxSocket s = socket;
@@ -336,6 +372,10 @@ public final class QuicTransport implements Transport {
             if (trust.failure() != null) {
                 throw new PeerAuthenticationException("the node at " + addr + " is not " + expected.shortForm() + ": "
                         + trust.failure(), e);
+            }
+            if (System.nanoTime() >= handshakeDeadline - HANDSHAKE_DEADLINE_SLACK) {
+                throw new HandshakeTimeoutException("QUIC handshake with " + addr + " for " + alpn + " timed out after "
+                        + left.toMillis() + " ms", e);
             }
             throw new PeerUnreachableException("QUIC handshake with " + addr + " for " + alpn + " failed: "
                     + e.getMessage(), e);

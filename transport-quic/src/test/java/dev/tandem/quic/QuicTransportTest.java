@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.core.NetworkIdentity;
+import dev.tandem.core.NodeAddr;
 import dev.tandem.core.transport.CloseCode;
 import dev.tandem.core.transport.ConnectionClosedException;
 import dev.tandem.core.transport.PeerConnection;
@@ -112,6 +113,25 @@ class QuicTransportTest {
         }
         for (Future<Boolean> f : results) {
             assertTrue(f.get(45, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aSilentFirstAddressLeavesTimeForTheNextOne() throws Exception {
+        BlockingQueue<PeerConnection> in = new LinkedBlockingQueue<>();
+        QuicTransport server = start(QuicSettings.DEFAULTS, in);
+        QuicTransport client = QuicTestSupport.transport(QuicSettings.DEFAULTS);
+        transports.add(client);
+        client.start(QuicTestSupport.config(IDLE).withConnectTimeout(Duration.ofSeconds(6)), c -> { });
+        // A bound socket nobody reads: datagrams vanish, as with an address that is not routed.
+        try (java.net.DatagramSocket blackHole = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            NodeAddr live = server.localAddr();
+            NodeAddr both = new NodeAddr(live.id(), List.of(
+                    (java.net.InetSocketAddress) blackHole.getLocalSocketAddress(), live.directAddresses().get(0)),
+                    java.util.Optional.empty());
+            PeerConnection c = client.dial(both, ALPN_A).get(30, TimeUnit.SECONDS);
+            assertEquals(live.id(), c.remoteNodeId());
+            assertNotNull(next(in));
         }
     }
 
