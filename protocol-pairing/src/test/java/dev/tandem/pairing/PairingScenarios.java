@@ -260,8 +260,10 @@ abstract class PairingScenarios {
     @Test
     void expiryDuringConfirmationEndsBothSides() throws Exception {
         Hook hook = new Hook(); // never answers
+        // Long enough that the join reaches the confirmation step first even on a loaded machine (a QUIC
+        // handshake can take a second there); the session then expires while the hook waits.
         PairingSession s = Pairing.of(alice).startAsInitiator(PairingOptions.defaults()
-                .withConfirmation(hook).withExpiry(Duration.ofMillis(800)));
+                .withConfirmation(hook).withExpiry(Duration.ofMillis(2500)));
         CompletableFuture<Device> j = Pairing.of(bob).join(s.uri());
         hook.asked.get(WAIT, TimeUnit.SECONDS);
         assertEquals(PairingException.Reason.EXPIRED, failureOf(s.result()).reason());
