@@ -20,17 +20,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -192,27 +188,7 @@ public final class QuicTransport implements Transport {
         if (s == null) {
             throw new IllegalStateException("transport not started");
         }
-        InetSocketAddress a = s.localAddress();
-        List<InetSocketAddress> addrs = new ArrayList<>();
-        if (a.getAddress().isAnyLocalAddress()) {
-            try {
-                for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                    if (!ni.isUp()) {
-                        continue;
-                    }
-                    for (InetAddress ia : Collections.list(ni.getInetAddresses())) {
-                        if (!ia.isLinkLocalAddress()) {
-                            addrs.add(new InetSocketAddress(ia, a.getPort()));
-                        }
-                    }
-                }
-            } catch (SocketException e) {
-                LOG.debug("cannot list network interfaces: {}", e.toString());
-            }
-        }
-        if (addrs.isEmpty()) {
-            addrs.add(a);
-        }
+        List<InetSocketAddress> addrs = LocalAddresses.of(s.localAddress());
         return new NodeAddr(identity.nodeId(), addrs, Optional.empty());
     }
 
