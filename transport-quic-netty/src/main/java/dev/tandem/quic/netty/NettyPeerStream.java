@@ -51,6 +51,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
     /** Largest buffer handed to the channel per write. */
     static final int WRITE_CHUNK = 64 * 1024;
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long CLOSE_EVENT_WAIT_MS = 2000;
 
     private final NettyPeerConnection connection;
     private final boolean local;
@@ -162,6 +163,17 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
     public void channelInactive(ChannelHandlerContext ctx) {
         IOException why = connection.isOpen() ? null : connection.closedNow();
         boolean finished = ((QuicStreamChannel) ctx.channel()).isInputShutdown();
+        if (why == null && !(finished && (outputDone || output == null))) {
+            // Netty closes a connection's streams before it reports the connection closed: give the connection a
+            // moment to say how (ConnectionClosedException with the peer's code), as the kwik transport does.
+            ctx.executor().schedule(() -> streamGone(finished), CLOSE_EVENT_WAIT_MS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        streamGone(finished);
+    }
+
+    private void streamGone(boolean finished) {
+        IOException why = connection.isOpen() ? null : connection.closedNow();
         lock.lock();
         try {
             if (finished && why == null) {
