@@ -68,7 +68,7 @@ import tech.kwik.core.server.ServerConnector;
  * </ul>
  * See the module README for the wire details.
  */
-public final class QuicTransport implements Transport {
+public final class QuicTransport implements Transport, TransportStats.Source {
     private static final Logger LOG = LoggerFactory.getLogger(QuicTransport.class);
     /** Reported as {@code StreamResetException.code()}: kwik 0.10.8 does not surface the peer's reset code. */
     public static final long UNKNOWN_RESET_CODE = -1;
@@ -193,6 +193,7 @@ public final class QuicTransport implements Transport {
     }
 
     /** Counters since start: nudges, stalls, authentication failures, datagrams dropped. */
+    @Override
     public TransportStats stats() {
         WriteWatchdog w = watchdog;
         DemuxSocket s = socket;

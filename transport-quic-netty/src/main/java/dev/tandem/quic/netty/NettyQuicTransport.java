@@ -98,7 +98,7 @@ import org.slf4j.LoggerFactory;
  *       on a small dispatcher pool, never run on the loop.</li>
  * </ul>
  */
-public final class NettyQuicTransport implements Transport {
+public final class NettyQuicTransport implements Transport, TransportStats.Source {
     private static final Logger LOG = LoggerFactory.getLogger(NettyQuicTransport.class);
     /** The in-band authentication uses the first server-initiated bidirectional stream, as the kwik transport. */
     static final long AUTH_STREAM_ID = 1;
@@ -162,6 +162,7 @@ public final class NettyQuicTransport implements Transport {
     }
 
     /** Counters since start (this transport has no nudges: that is a kwik workaround). */
+    @Override
     public TransportStats stats() {
         return new TransportStats(0, 0, stalls.get(), authFailures.get(), demux.droppedDatagrams(),
                 sendFailures.get());
