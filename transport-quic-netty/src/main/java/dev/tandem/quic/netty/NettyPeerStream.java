@@ -12,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
@@ -65,6 +66,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
     private volatile QuicStreamChannel channel;
     private int queued;          // guarded by lock
     private boolean paused;      // guarded by lock
+    private boolean unsignalled; // guarded by lock: data queued since the reader was last woken
     private boolean eof;         // guarded by lock
     private IOException readFailure;   // guarded by lock
     private volatile IOException writeFailure;
@@ -101,7 +103,9 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         if (bidirectional) {
             ch.config().setAllowHalfClosure(true);
         }
-        ch.config().setWriteBufferHighWaterMark(Math.max(queueLimit, 256 * 1024));
+        int high = Math.max(queueLimit, 256 * 1024);
+        // Writers resume at half the high-water mark, not Netty's default 32 KiB, so the pipe never runs dry.
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(high / 2, high));
         this.channel = ch;
     }
 
@@ -119,14 +123,29 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
             }
             queue.add(buf);
             queued += buf.readableBytes();
+            unsignalled = true;
             if (queued >= queueLimit && !paused) {
                 paused = true;
                 ctx.channel().config().setAutoRead(false);
             }
-            changed.signalAll();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** One wake-up of the reader per read batch, not per buffer. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        lock.lock();
+        try {
+            if (unsignalled) {
+                unsignalled = false;
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

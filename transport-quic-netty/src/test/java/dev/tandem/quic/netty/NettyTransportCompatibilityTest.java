@@ -18,6 +18,6 @@ class NettyTransportCompatibilityTest extends TransportCompatibilityKit {
 
     @Override
     protected long largeTransferBytes() {
-        return 256L << 20;
+        return 64L << 20;
     }
 }
