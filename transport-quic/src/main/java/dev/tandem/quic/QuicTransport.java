@@ -91,7 +91,7 @@ public final class QuicTransport implements Transport, TransportStats.Source {
     private volatile byte[] certHash;
     private volatile boolean closed;
     /** Test hook: makes the client proof this node sends (honestly, by default). */
-    private volatile ProofMaker proofMaker = ClientProof::create;
+    private volatile ClientProof.Maker proofMaker = ClientProof::create;
 
     public QuicTransport(NetworkIdentity identity) {
         this(identity, QuicSettings.DEFAULTS);
@@ -211,15 +211,10 @@ public final class QuicTransport implements Transport, TransportStats.Source {
     }
 
     /** Test hook: replaces how this node makes its client proof (to send forged ones). */
-    void proofMaker(ProofMaker maker) {
+    void proofMaker(ClientProof.Maker maker) {
         this.proofMaker = maker;
     }
 
-    /** Makes the client proof from the server's challenge; see {@link ClientProof#create}. */
-    @FunctionalInterface
-    interface ProofMaker {
-        byte[] make(NetworkIdentity self, byte[] serverNonce, byte[] serverCertHash, String alpn);
-    }
 
     // ------------------------------------------------------------------------------------------ dialling
 

@@ -7,7 +7,7 @@ import dev.tandem.core.transport.PathKind;
 import dev.tandem.core.transport.PeerConnection;
 import dev.tandem.core.transport.PeerStream;
 import dev.tandem.core.transport.StreamLimits;
-import dev.tandem.core.transport.TransportException;
+import dev.tandem.quic.ConnectionLifecycle;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,10 +22,8 @@ import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,20 +35,13 @@ import org.slf4j.LoggerFactory;
  */
 final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements PeerConnection {
     private static final Logger LOG = LoggerFactory.getLogger(NettyPeerConnection.class);
-    private static final Object CLOSED_MARKER = new Object();
-    /**
-     * On the wire Tandem's {@link CloseCode#NORMAL} (0) travels as this application error code, as with the kwik
-     * transport (kwik treats application code 0 as "no error" and drops its reason). Other codes travel unchanged.
-     */
-    static final long WIRE_NORMAL = 0x54_41_4e_44L; // "TAND"
 
     private final NettyQuicTransport transport;
     private final boolean client;
     private final String alpn;
     private final StreamLimits limits;
     private final InetSocketAddress remoteAddress;
-    private final LinkedBlockingQueue<Object> accepted = new LinkedBlockingQueue<>();
-    private final CompletableFuture<ConnectionClosedException> closed = new CompletableFuture<>();
+    private final ConnectionLifecycle life = new ConnectionLifecycle();
     private final Set<NettyPeerStream> streams = ConcurrentHashMap.newKeySet();
     private final Object limitChanged = new Object();
     private volatile QuicChannel channel;
@@ -148,7 +139,7 @@ final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements 
         }
         String reason = r == null ? "" : new String(r, StandardCharsets.UTF_8);
         if (e.isApplicationClose()) {
-            return new ConnectionClosedException(fromWire(Integer.toUnsignedLong(e.error())), reason, true);
+            return new ConnectionClosedException(ConnectionLifecycle.fromWire(Integer.toUnsignedLong(e.error())), reason, true);
         }
         if (e.error() == 0) {
             return new ConnectionClosedException(CloseCode.NORMAL, reason, true);
@@ -159,20 +150,11 @@ final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements 
                 true);
     }
 
-    static long toWire(long code) {
-        return code == CloseCode.NORMAL ? WIRE_NORMAL : code;
-    }
-
-    static long fromWire(long wire) {
-        return wire == WIRE_NORMAL ? CloseCode.NORMAL : wire;
-    }
-
     /** Records how the connection ended; the first call wins. Wakes acceptors, openers, readers and writers. */
     boolean terminate(ConnectionClosedException how) {
-        if (!closed.complete(how)) {
+        if (!life.terminate(how)) {
             return false;
         }
-        accepted.add(CLOSED_MARKER);
         synchronized (limitChanged) {
             limitChanged.notifyAll();
         }
@@ -184,15 +166,13 @@ final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements 
     }
 
     ConnectionClosedException closedNow() {
-        return closed.getNow(null);
+        return life.closedNow();
     }
 
     /** Event loop: a stream the peer opened. Held until {@link #acceptStream()} (unreadable before authentication). */
     void onPeerStream(NettyPeerStream s) {
         streams.add(s);
-        if (!closed.isDone()) {
-            accepted.add(s);
-        }
+        life.accepted(s);
     }
 
     void streamDone(NettyPeerStream s) {
@@ -270,29 +250,17 @@ final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements 
     }
 
     private void checkOpen() throws ConnectionClosedException {
-        ConnectionClosedException e = closed.getNow(null);
-        if (e != null) {
-            throw e;
-        }
+        life.checkOpen();
     }
 
     @Override
     public PeerStream acceptStream() throws IOException, InterruptedException {
-        ConnectionClosedException e = closed.getNow(null);
-        if (e != null && (accepted.isEmpty() || accepted.peek() == CLOSED_MARKER)) {
-            throw e;
-        }
-        Object s = accepted.take();
-        if (s == CLOSED_MARKER) {
-            accepted.add(CLOSED_MARKER);
-            throw closed.getNow(null);
-        }
-        return (PeerStream) s;
+        return life.take();
     }
 
     @Override
     public boolean isOpen() {
-        return !closed.isDone();
+        return life.isOpen();
     }
 
     @Override
@@ -301,7 +269,7 @@ final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements 
         if (terminate(new ConnectionClosedException(code, r, false))) {
             QuicChannel ch = channel;
             if (ch != null) {
-                ch.close(true, NettyPeerStream.wireCode(toWire(code)),
+                ch.close(true, NettyPeerStream.wireCode(ConnectionLifecycle.toWire(code)),
                         Unpooled.copiedBuffer(r, StandardCharsets.UTF_8));
             }
         }
@@ -309,7 +277,7 @@ final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public CompletionStage<ConnectionClosedException> closed() {
-        return closed.minimalCompletionStage();
+        return life.stage();
     }
 
     /** Waits for the close to be sent (bounded). */
@@ -324,10 +292,5 @@ final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements 
     public String toString() {
         return "NettyPeerConnection[" + alpn + (client ? " to " : " from ") + remoteLabel() + " at " + remoteAddress
                 + "]";
-    }
-
-    /** Thrown where a stream operation needs an open channel. */
-    static TransportException notConnected() {
-        return new TransportException("connection is not established");
     }
 }

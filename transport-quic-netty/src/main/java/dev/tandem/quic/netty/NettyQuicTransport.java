@@ -131,7 +131,7 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
     private volatile boolean gso;
     private volatile boolean closed;
     /** Test hook: makes the client proof this node sends (honestly, by default). */
-    private volatile ProofMaker proofMaker = ClientProof::create;
+    private volatile ClientProof.Maker proofMaker = ClientProof::create;
 
     public NettyQuicTransport(NetworkIdentity identity) {
         this(identity, NettySettings.DEFAULTS);
@@ -181,15 +181,10 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
     }
 
     /** Test hook: replaces how this node makes its client proof (to send forged ones). */
-    void proofMaker(ProofMaker maker) {
+    void proofMaker(ClientProof.Maker maker) {
         this.proofMaker = maker;
     }
 
-    /** Makes the client proof from the server's challenge; see {@link ClientProof#create}. */
-    @FunctionalInterface
-    interface ProofMaker {
-        byte[] make(NetworkIdentity self, byte[] serverNonce, byte[] serverCertHash, String alpn);
-    }
 
     // ------------------------------------------------------------------------------------------ start
 

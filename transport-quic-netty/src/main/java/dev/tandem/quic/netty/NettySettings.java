@@ -1,5 +1,6 @@
 package dev.tandem.quic.netty;
 
+import dev.tandem.quic.OptionValues;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -67,19 +68,11 @@ public record NettySettings(Duration authTimeout, Duration stallTimeout, int soc
     }
 
     private static Duration ms(Map<String, String> o, String key, Duration def) {
-        return o.containsKey(key) ? Duration.ofMillis(num(o, key, 0)) : def;
+        return OptionValues.millis(o, key, def);
     }
 
     private static long num(Map<String, String> o, String key, long def) {
-        String v = o.get(key);
-        if (v == null) {
-            return def;
-        }
-        try {
-            return Long.parseLong(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + key + " must be a number, got '" + v + "'", e);
-        }
+        return OptionValues.number(o, key, def);
     }
 
     public NettySettings withAuthTimeout(Duration t) {

@@ -61,7 +61,7 @@ class NettyAuthenticationTest {
                 : new QuicTransport(id, dev.tandem.quic.QuicSettings.DEFAULTS.withAuthTimeout(Duration.ofMillis(800))));
     }
 
-    private NettyQuicTransport client(NettyQuicTransport.ProofMaker maker) throws Exception {
+    private NettyQuicTransport client(ClientProof.Maker maker) throws Exception {
         NettyQuicTransport c = started(new NettyQuicTransport(NetworkIdentity.generate()));
         c.proofMaker(maker);
         return c;
