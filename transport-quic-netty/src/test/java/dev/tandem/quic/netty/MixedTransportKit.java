@@ -2,8 +2,10 @@ package dev.tandem.quic.netty;
 
 import dev.tandem.core.NetworkIdentity;
 import dev.tandem.core.transport.Transport;
+import dev.tandem.core.transport.TransportConfig;
 import dev.tandem.quic.QuicTransport;
 import dev.tandem.testkit.TransportCompatibilityKit;
+import java.time.Duration;
 
 /**
  * The compatibility kit with one node on kwik and the other on Netty: proves the two transports speak the same
@@ -28,6 +30,15 @@ abstract class MixedTransportKit extends TransportCompatibilityKit {
         } else {
             ((QuicTransport) transport).crash();
         }
+    }
+
+    /**
+     * kwik's handshake occasionally needs retransmissions on a loaded 2-vCPU host (its own suite sees rare 10 s
+     * connect timeouts too); the kit waits 20 s for a dial, so allow the handshake most of that.
+     */
+    @Override
+    protected TransportConfig config() {
+        return super.config().withConnectTimeout(Duration.ofSeconds(18));
     }
 
     @Override
