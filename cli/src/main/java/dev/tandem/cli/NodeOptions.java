@@ -20,7 +20,8 @@ final class NodeOptions {
     String bind = "0.0.0.0";
 
     @Option(names = "--transport", paramLabel = "NAME",
-            description = "Transport to use: kwik (pure Java) or any other on the class path (default: the best available).")
+            description = "Transport to use: netty (native QUIC), kwik (pure Java), auto = the best that runs here "
+                    + "(default), or any other on the class path.")
     String transport;
 
     @Option(names = "--name", paramLabel = "NAME", description = "Name this device shows to others (default: host name).")

@@ -4,7 +4,7 @@ import dev.tandem.filetransfer.TransferBench;
 import dev.tandem.quic.bench.TransportBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code tandem bench transfer}: file transfer between two nodes on loopback, with the raw transport stream
- * and JDK TLS 1.3 over TCP measured in the same run as baselines.
+ * {@code tandem bench transfer}: file transfer between two nodes on loopback, per transport, with the raw transport
+ * stream and JDK TLS 1.3 over TCP measured in the same run as baselines.
  */
 @Command(name = "transfer", mixinStandardHelpOptions = true,
         description = "Send a generated file between two nodes on loopback; the raw stream and TLS/TCP are measured in the same run.")
@@ -23,8 +23,8 @@ final class TransferBenchCommand implements Callable<Integer> {
     @ParentCommand
     BenchCommand bench;
 
-    @Option(names = "--transport", description = "Transport to measure (default ${DEFAULT-VALUE}).")
-    String transport = "kwik";
+    @Option(names = "--transport", description = "kwik, netty, both or auto (default ${DEFAULT-VALUE}).")
+    String transport = TransportBenchCommand.BOTH;
 
     @Option(names = "--size", converter = SizeConverter.class, description = "File size (default 256MiB).")
     long size = 256L << 20;
@@ -39,84 +39,114 @@ final class TransferBenchCommand implements Callable<Integer> {
     @Option(names = "--work-dir", description = "Where the generated file goes (default: a temporary directory).")
     Path workDir;
 
+    /** One transport's figures: transfer runs and the raw stream runs interleaved with them. */
+    record Measured(String transport, List<TransferBench.Run> transfers, double rawMedian) {
+        List<TransferBench.Run> succeeded() {
+            return transfers.stream().filter(TransferBench.Run::ok).toList();
+        }
+
+        long failed() {
+            return transfers.size() - succeeded().size();
+        }
+
+        long resumed() {
+            return succeeded().stream().filter(r -> r.reconnects() > 0).count();
+        }
+
+        double median() {
+            return TransferBenchCommand.median(succeeded().stream().mapToDouble(TransferBench.Run::megabytesPerSecond).sorted().toArray());
+        }
+
+        double cpuMedian() {
+            return TransferBenchCommand.median(succeeded().stream().mapToDouble(TransferBench.Run::cpuSecondsPerGiB).sorted().toArray());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Output out = bench.root.output();
-        boolean baselines = !noBaselines;
-        var factory = TransportBenchCommand.factory(transport);
         Path dir = workDir != null ? workDir : Files.createTempDirectory("tandem-bench-transfer");
-        List<TransferBench.Run> ft = new java.util.ArrayList<>();
-        List<Double> rawRuns = new java.util.ArrayList<>();
-        String used;
-        try (BenchNodes nodes = new BenchNodes(transport, true)) {
-            used = nodes.a.transportName();
-            // One unmeasured round of each warms the JIT; then raw stream and transfer alternate, so both
-            // see the same machine conditions.
-            long warm = Math.min(size, 32L << 20);
-            TransportBench.runTransport(factory, TransportBench.Options.of(warm, 1).withConnectSamples(0));
-            TransferBench.run(nodes.a, nodes.b, dir, warm, 1);
-            for (int i = 0; i < runs; i++) {
-                if (baselines) {
-                    TransportBench.Summary rawRun = TransportBench.runTransport(factory,
-                            TransportBench.Options.of(size, 1).withConnectSamples(0));
-                    rawRuns.add(rawRun.medianMegabytesPerSecond());
-                }
-                ft.addAll(TransferBench.run(nodes.a, nodes.b, dir, size, 1));
+        List<Measured> measured = new ArrayList<>();
+        try {
+            for (String name : TransportBenchCommand.names(transport)) {
+                measured.add(measure(name, dir));
             }
         } finally {
             if (workDir == null) {
                 BenchNodes.deleteTree(dir);
             }
         }
-        double tlsMedian = baselines ? dev.tandem.quic.bench.TlsTcpBaseline.run(TransportBench.Options.of(size, runs)
-                .withConnectSamples(0)).medianMegabytesPerSecond() : Double.NaN;
-        double rawMedian = median(rawRuns.stream().mapToDouble(Double::doubleValue).sorted().toArray());
-        List<TransferBench.Run> good = ft.stream().filter(TransferBench.Run::ok).toList();
-        double[] mbps = good.stream().mapToDouble(TransferBench.Run::megabytesPerSecond).sorted().toArray();
-        double[] cpu = good.stream().mapToDouble(TransferBench.Run::cpuSecondsPerGiB).sorted().toArray();
-        long failed = ft.size() - good.size();
-        long resumedRuns = good.stream().filter(r -> r.reconnects() > 0).count();
-        double median = median(mbps);
-        long peakHeap = ft.stream().mapToLong(TransferBench.Run::peakHeapBytes).max().orElse(0);
-        int reconnects = ft.stream().mapToInt(TransferBench.Run::reconnects).sum();
-        double vsRaw = median / rawMedian;
-        double vsTls = median / tlsMedian;
-        StringBuilder human = new StringBuilder(String.format("transfer bench: %d run(s) of %s over %s, loopback%n",
-                runs, ProgressLine.bytes(size), used));
-        for (int i = 0; i < ft.size(); i++) {
-            TransferBench.Run r = ft.get(i);
-            human.append(String.format("  transfer run %d: %7.1f MB/s  %6.1f CPU-s/GiB  peak heap %s  reconnects %d%s%n",
-                    i + 1, r.megabytesPerSecond(), r.cpuSecondsPerGiB(), ProgressLine.bytes(r.peakHeapBytes()), r.reconnects(),
-                    r.ok() ? "" : "  FAILED: " + r.error()));
+        double tlsMedian = noBaselines ? Double.NaN : dev.tandem.quic.bench.TlsTcpBaseline.run(
+                TransportBench.Options.of(size, runs).withConnectSamples(0)).medianMegabytesPerSecond();
+        StringBuilder human = new StringBuilder(String.format("transfer bench: %d run(s) of %s, loopback, %d CPU(s)%n",
+                runs, ProgressLine.bytes(size), Runtime.getRuntime().availableProcessors()));
+        List<Map<String, Object>> perTransport = new ArrayList<>();
+        for (Measured m : measured) {
+            for (int i = 0; i < m.transfers().size(); i++) {
+                TransferBench.Run r = m.transfers().get(i);
+                human.append(String.format("  %-6s transfer run %d: %7.1f MB/s  %6.1f CPU-s/GiB  peak heap %s  reconnects %d%s%n",
+                        m.transport(), i + 1, r.megabytesPerSecond(), r.cpuSecondsPerGiB(),
+                        ProgressLine.bytes(r.peakHeapBytes()), r.reconnects(), r.ok() ? "" : "  FAILED: " + r.error()));
+            }
+            human.append(String.format("  %-6s failed runs: %d of %d; runs that resumed after a stall or drop: %d%n",
+                    m.transport(), m.failed(), m.transfers().size(), m.resumed()));
+            double vsRaw = m.median() / m.rawMedian();
+            double vsTls = m.median() / tlsMedian;
+            human.append(String.format("  %-6s median: transfer %.1f MB/s (%.1f CPU-s/GiB), raw stream %.1f MB/s; "
+                    + "transfer/raw %.2fx, transfer/TLS-TCP %.3fx%n", m.transport(), m.median(), m.cpuMedian(),
+                    m.rawMedian(), vsRaw, vsTls));
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("transport", m.transport());
+            f.put("medianMBps", m.median());
+            f.put("medianCpuSecondsPerGiB", m.cpuMedian());
+            f.put("peakHeapBytes", m.transfers().stream().mapToLong(TransferBench.Run::peakHeapBytes).max().orElse(0));
+            f.put("reconnects", m.transfers().stream().mapToInt(TransferBench.Run::reconnects).sum());
+            f.put("failedRuns", m.failed());
+            f.put("resumedRuns", m.resumed());
+            f.put("rawStreamMedianMBps", m.rawMedian());
+            f.put("ratioToRawStream", vsRaw);
+            f.put("ratioToTlsTcp", vsTls);
+            f.put("perRunMBps", m.transfers().stream().map(TransferBench.Run::megabytesPerSecond).toList());
+            perTransport.add(f);
         }
-        human.append(String.format("  failed runs: %d of %d; runs that resumed after a stall or drop: %d%n",
-                failed, ft.size(), resumedRuns));
-        if (baselines) {
-            human.append(String.format("  median: transfer %.1f MB/s, raw %s stream %.1f MB/s, TLS/TCP %.1f MB/s%n", median,
-                    used, rawMedian, tlsMedian));
-            human.append(String.format("  ratios: transfer/raw stream %.2fx, transfer/TLS-TCP %.3fx; CPU-s/GiB median %.1f",
-                    vsRaw, vsTls, median(cpu)));
-        } else {
-            human.append(String.format("  median: transfer %.1f MB/s, %.1f CPU-s/GiB (baselines skipped)", median, median(cpu)));
+        human.append(noBaselines ? "  baselines skipped (--no-baselines)"
+                : String.format("  TLS/TCP (raw, same run): %.1f MB/s", tlsMedian));
+        if (measured.size() == 2) {
+            human.append(String.format("%n  ratio %s/%s transfer: %.2fx", measured.get(1).transport(),
+                    measured.get(0).transport(), measured.get(1).median() / measured.get(0).median()));
         }
-        Map<String, Object> f = new LinkedHashMap<>();
+        Map<String, Object> f = new LinkedHashMap<>(perTransport.get(0));
         f.put("bench", "transfer");
-        f.put("transport", used);
         f.put("bytes", size);
         f.put("runs", runs);
-        f.put("medianMBps", median);
-        f.put("medianCpuSecondsPerGiB", median(cpu));
-        f.put("peakHeapBytes", peakHeap);
-        f.put("reconnects", reconnects);
-        f.put("failedRuns", failed);
-        f.put("resumedRuns", resumedRuns);
-        f.put("rawStreamMedianMBps", rawMedian);
         f.put("tlsTcpMedianMBps", tlsMedian);
-        f.put("ratioToRawStream", vsRaw);
-        f.put("ratioToTlsTcp", vsTls);
-        f.put("perRunMBps", Arrays.stream(mbps).boxed().toList());
+        f.put("transports", perTransport);
+        f.put("cpus", Runtime.getRuntime().availableProcessors());
         out.result(human.toString(), f);
-        return failed == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+        return measured.stream().allMatch(m -> m.failed() == 0) ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    private Measured measure(String name, Path dir) throws Exception {
+        var factory = TransportBenchCommand.factory(name);
+        List<TransferBench.Run> ft = new ArrayList<>();
+        List<Double> rawRuns = new ArrayList<>();
+        try (BenchNodes nodes = new BenchNodes(name, true)) {
+            // One unmeasured round of each warms the JIT; then raw stream and transfer alternate, so both
+            // see the same machine conditions.
+            long warm = Math.min(size, 32L << 20);
+            TransportBench.runTransport(factory, TransportBench.Options.of(warm, 1).withConnectSamples(0));
+            TransferBench.run(nodes.a, nodes.b, dir, warm, 1);
+            for (int i = 0; i < runs; i++) {
+                if (!noBaselines) {
+                    TransportBench.Summary rawRun = TransportBench.runTransport(factory,
+                            TransportBench.Options.of(size, 1).withConnectSamples(0));
+                    rawRuns.add(rawRun.medianMegabytesPerSecond());
+                }
+                ft.addAll(TransferBench.run(nodes.a, nodes.b, dir, size, 1));
+            }
+            return new Measured(nodes.a.transportName(), ft,
+                    median(rawRuns.stream().mapToDouble(Double::doubleValue).sorted().toArray()));
+        }
     }
 
     private static double median(double[] sorted) {

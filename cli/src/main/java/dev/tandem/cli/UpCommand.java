@@ -54,7 +54,9 @@ final class UpCommand implements Callable<Integer> {
                 if (e instanceof dev.tandem.filetransfer.TransferFinished f) {
                     lastProgress.remove(f.transferId());
                 }
-                out.result(describe(e), fields(e));
+                Map<String, Object> ef = fields(e);
+                ef.put("transport", n.transportName());
+                out.result(describe(e), ef);
             });
             n.protocol(dev.tandem.messaging.Messaging.class)
                     .ifPresent(m -> m.keepConnected(java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(60)));

@@ -43,6 +43,8 @@ import java.util.stream.Collectors;
 public final class TandemNode implements AutoCloseable {
     /** Environment variable naming the default data directory. */
     public static final String HOME_ENV = "TANDEM_HOME";
+    /** Transport name meaning "the highest-priority transport that can run here" (the default). */
+    public static final String AUTO = "auto";
 
     private final Builder config;
     private final NetworkIdentity identity;
@@ -156,12 +158,13 @@ public final class TandemNode implements AutoCloseable {
     private static Transport chooseTransport(Builder b, NetworkIdentity identity) {
         List<TransportProvider> found = new ArrayList<>();
         ServiceLoader.load(TransportProvider.class, b.classLoader).forEach(found::add);
-        if (b.transportName != null) {
+        if (b.transportName != null && !AUTO.equals(b.transportName)) {
             TransportProvider p = found.stream().filter(t -> t.name().equals(b.transportName)).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no transport named '" + b.transportName
                             + "' on the class path; found: " + names(found)));
             if (!p.isAvailable()) {
-                throw new IllegalStateException("transport '" + b.transportName + "' cannot run here");
+                throw new IllegalStateException("transport '" + b.transportName + "' cannot run here: "
+                        + p.unavailableReason());
             }
             return p.create(identity, b.options);
         }
@@ -261,7 +264,7 @@ public final class TandemNode implements AutoCloseable {
             return this;
         }
 
-        /** Picks the transport provider with this name ("kwik", "netty", "memory"). */
+        /** Picks the transport provider with this name ("kwik", "netty", "memory"), or {@link #AUTO}. */
         public Builder transport(String name) {
             this.transportName = Objects.requireNonNull(name);
             return this;

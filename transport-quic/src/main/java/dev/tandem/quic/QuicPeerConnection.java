@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -26,20 +25,14 @@ import tech.kwik.core.QuicStream;
 /** A kwik connection as a {@link PeerConnection}, once its peer is authenticated. */
 final class QuicPeerConnection implements PeerConnection {
     private static final Logger LOG = LoggerFactory.getLogger(QuicPeerConnection.class);
-    private static final Object CLOSED_MARKER = new Object();
-    /**
-     * On the wire, Tandem's {@link CloseCode#NORMAL} (0) travels as this application error code: kwik 0.10.8
-     * treats application code 0 as "no error" and drops its reason phrase. Other codes travel unchanged.
-     */
-    static final long WIRE_NORMAL = 0x54_41_4e_44L; // "TAND"
 
     private final QuicTransport transport;
     private final QuicConnection quic;
     private final boolean client;
     private final String alpn;
     private final InetSocketAddress remoteAddress;
-    private final LinkedBlockingQueue<Object> accepted = new LinkedBlockingQueue<>();
-    private final CompletableFuture<ConnectionClosedException> closed = new CompletableFuture<>();
+    private final ConnectionLifecycle life = new ConnectionLifecycle();
+    private final CompletableFuture<ConnectionClosedException> closed = life.future();
     private final Set<Thread> openers = new HashSet<>();
     private volatile NodeId remote;
 
@@ -72,10 +65,7 @@ final class QuicPeerConnection implements PeerConnection {
 
     /** kwik callback thread: queue a peer stream for {@link #acceptStream()}. Returns at once. */
     void onPeerStream(QuicStream s) {
-        if (closed.isDone()) {
-            return;
-        }
-        accepted.add(new QuicPeerStream(this, s, false));
+        life.accepted(new QuicPeerStream(this, s, false));
     }
 
     /** kwik callback thread: the connection ended. */
@@ -106,7 +96,7 @@ final class QuicPeerConnection implements PeerConnection {
         }
         if (e.hasApplicationError()) {
             long wire = e.applicationErrorCode();
-            return new ConnectionClosedException(fromWire(wire), reasonOf(e.errorDescription(), wire), byPeer);
+            return new ConnectionClosedException(ConnectionLifecycle.fromWire(wire), reasonOf(e.errorDescription(), wire), byPeer);
         }
         if (e.hasTransportError()) {
             return new ConnectionClosedException(CloseCode.PROTOCOL_ERROR, "QUIC: " + e.errorDescription(), byPeer);
@@ -123,20 +113,11 @@ final class QuicPeerConnection implements PeerConnection {
         return "";
     }
 
-    static long toWire(long code) {
-        return code == CloseCode.NORMAL ? WIRE_NORMAL : code;
-    }
-
-    static long fromWire(long wire) {
-        return wire == WIRE_NORMAL ? CloseCode.NORMAL : wire;
-    }
-
     /** Records how the connection ended; the first call wins. Wakes acceptors and blocked openers. */
     boolean terminate(ConnectionClosedException how) {
-        if (!closed.complete(how)) {
+        if (!life.terminate(how)) {
             return false;
         }
-        accepted.add(CLOSED_MARKER);
         synchronized (openers) {
             for (Thread t : openers) {
                 t.interrupt(); // kwik's createStream never wakes on close; its interrupt path does
@@ -232,42 +213,30 @@ final class QuicPeerConnection implements PeerConnection {
     }
 
     private void checkOpen() throws ConnectionClosedException {
-        ConnectionClosedException e = closed.getNow(null);
-        if (e != null) {
-            throw e;
-        }
+        life.checkOpen();
     }
 
     @Override
     public PeerStream acceptStream() throws IOException, InterruptedException {
-        ConnectionClosedException e = closed.getNow(null);
-        if (e != null && (accepted.isEmpty() || accepted.peek() == CLOSED_MARKER)) {
-            throw e;
-        }
-        Object s = accepted.take();
-        if (s == CLOSED_MARKER) {
-            accepted.add(CLOSED_MARKER);
-            throw closed.getNow(null);
-        }
-        return (PeerStream) s;
+        return life.take();
     }
 
     @Override
     public boolean isOpen() {
-        return !closed.isDone();
+        return life.isOpen();
     }
 
     @Override
     public void close(long code, String reason) {
         String r = reason == null ? "" : reason;
         if (terminate(new ConnectionClosedException(code, r, false))) {
-            quic.close(toWire(code), r);
+            quic.close(ConnectionLifecycle.toWire(code), r);
         }
     }
 
     @Override
     public CompletionStage<ConnectionClosedException> closed() {
-        return closed.minimalCompletionStage();
+        return life.stage();
     }
 
     @Override

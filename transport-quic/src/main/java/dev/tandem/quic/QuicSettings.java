@@ -54,19 +54,11 @@ public record QuicSettings(Duration authTimeout, Duration nudgeAfter, Duration n
     }
 
     private static Duration ms(Map<String, String> o, String key, Duration def) {
-        return o.containsKey(key) ? Duration.ofMillis(num(o, key, 0)) : def;
+        return OptionValues.millis(o, key, def);
     }
 
     private static long num(Map<String, String> o, String key, long def) {
-        String v = o.get(key);
-        if (v == null) {
-            return def;
-        }
-        try {
-            return Long.parseLong(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + key + " must be a number, got '" + v + "'", e);
-        }
+        return OptionValues.number(o, key, def);
     }
 
     public QuicSettings withAuthTimeout(Duration t) {

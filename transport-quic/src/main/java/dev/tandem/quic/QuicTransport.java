@@ -20,17 +20,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,7 +68,7 @@ import tech.kwik.core.server.ServerConnector;
  * </ul>
  * See the module README for the wire details.
  */
-public final class QuicTransport implements Transport {
+public final class QuicTransport implements Transport, TransportStats.Source {
     private static final Logger LOG = LoggerFactory.getLogger(QuicTransport.class);
     /** The least a first handshake attempt gets before other addresses or a retry are tried. */
     private static final Duration MIN_FIRST_ATTEMPT = Duration.ofSeconds(1);
@@ -99,7 +95,7 @@ public final class QuicTransport implements Transport {
     private volatile byte[] certHash;
     private volatile boolean closed;
     /** Test hook: makes the client proof this node sends (honestly, by default). */
-    private volatile ProofMaker proofMaker = ClientProof::create;
+    private volatile ClientProof.Maker proofMaker = ClientProof::create;
 
     public QuicTransport(NetworkIdentity identity) {
         this(identity, QuicSettings.DEFAULTS);
@@ -196,31 +192,12 @@ public final class QuicTransport implements Transport {
         if (s == null) {
             throw new IllegalStateException("transport not started");
         }
-        InetSocketAddress a = s.localAddress();
-        List<InetSocketAddress> addrs = new ArrayList<>();
-        if (a.getAddress().isAnyLocalAddress()) {
-            try {
-                for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                    if (!ni.isUp()) {
-                        continue;
-                    }
-                    for (InetAddress ia : Collections.list(ni.getInetAddresses())) {
-                        if (!ia.isLinkLocalAddress()) {
-                            addrs.add(new InetSocketAddress(ia, a.getPort()));
-                        }
-                    }
-                }
-            } catch (SocketException e) {
-                LOG.debug("cannot list network interfaces: {}", e.toString());
-            }
-        }
-        if (addrs.isEmpty()) {
-            addrs.add(a);
-        }
+        List<InetSocketAddress> addrs = LocalAddresses.of(s.localAddress());
         return new NodeAddr(identity.nodeId(), addrs, Optional.empty());
     }
 
     /** Counters since start: nudges, stalls, authentication failures, datagrams dropped. */
+    @Override
     public TransportStats stats() {
         WriteWatchdog w = watchdog;
         DemuxSocket s = socket;
@@ -238,15 +215,10 @@ public final class QuicTransport implements Transport {
     }
 
     /** Test hook: replaces how this node makes its client proof (to send forged ones). */
-    void proofMaker(ProofMaker maker) {
+    void proofMaker(ClientProof.Maker maker) {
         this.proofMaker = maker;
     }
 
-    /** Makes the client proof from the server's challenge; see {@link ClientProof#create}. */
-    @FunctionalInterface
-    interface ProofMaker {
-        byte[] make(NetworkIdentity self, byte[] serverNonce, byte[] serverCertHash, String alpn);
-    }
 
     // ------------------------------------------------------------------------------------------ dialling
 

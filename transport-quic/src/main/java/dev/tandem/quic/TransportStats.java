@@ -12,4 +12,8 @@ package dev.tandem.quic;
  */
 public record TransportStats(long nudges, long nudgedWrites, long stalls, long authFailures, long droppedDatagrams,
         long sendFailures) {
+    /** A transport that keeps these counters (both QUIC transports do). */
+    public interface Source {
+        TransportStats stats();
+    }
 }

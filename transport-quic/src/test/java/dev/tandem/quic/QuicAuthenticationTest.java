@@ -58,7 +58,7 @@ class QuicAuthenticationTest {
         server.close();
     }
 
-    private void assertRejected(QuicTransport.ProofMaker forger) throws Exception {
+    private void assertRejected(ClientProof.Maker forger) throws Exception {
         client.proofMaker(forger);
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> client.dial(server.localAddr(), QuicTestSupport.ALPN_A).get(20, TimeUnit.SECONDS));

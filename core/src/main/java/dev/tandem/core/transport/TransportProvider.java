@@ -21,6 +21,11 @@ public interface TransportProvider {
         return true;
     }
 
+    /** Why {@link #isAvailable()} is false (for example the native library's load error); empty when available. */
+    default String unavailableReason() {
+        return isAvailable() ? "" : "not supported on this platform";
+    }
+
     /** A new, unstarted transport for the node with this identity, configured by {@code options}. */
     Transport create(NetworkIdentity identity, Map<String, String> options);
 }

@@ -37,6 +37,12 @@ public final class ClientProof {
     private ClientProof() {
     }
 
+    /** Makes a client's message from the server's challenge: {@link #create}, or a forgery in tests. */
+    @FunctionalInterface
+    public interface Maker {
+        byte[] make(NetworkIdentity self, byte[] serverNonce, byte[] serverCertHash, String alpn);
+    }
+
     public static byte[] newNonce() {
         byte[] n = new byte[NONCE_LENGTH];
         RANDOM.nextBytes(n);

@@ -6,7 +6,6 @@ import dev.tandem.core.transport.PeerStream;
 import dev.tandem.core.transport.StreamLimits;
 import dev.tandem.core.transport.Transport;
 import dev.tandem.core.transport.TransportConfig;
-import dev.tandem.quic.QuicTransport;
 import dev.tandem.quic.TransportStats;
 import java.io.IOException;
 import java.io.InputStream;
@@ -226,7 +225,7 @@ public final class TransportBench {
 
     private static RunResult oneRun(int run, Transport client, Transport server, BlockingQueue<PeerConnection> inbound,
             ExecutorService pool, Options o) throws InterruptedException {
-        TransportStats before = client instanceof QuicTransport q ? q.stats() : null;
+        TransportStats before = client instanceof TransportStats.Source q ? q.stats() : null;
         PeerConnection c = null;
         PeerConnection s = null;
         try {
@@ -264,14 +263,14 @@ public final class TransportBench {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             long cpu = cpuNanos() - cpu0;
-            TransportStats after = client instanceof QuicTransport q ? q.stats() : null;
+            TransportStats after = client instanceof TransportStats.Source q ? q.stats() : null;
             long nudges = before == null ? 0 : after.nudges() - before.nudges();
             long stalls = before == null ? 0 : after.stalls() - before.stalls();
             boolean ok = got == total;
             return new RunResult(run, got, secs, got / secs / 1e6, cpu / 1e9 / (got / (double) (1L << 30)), nudges,
                     stalls, ok, ok ? "" : "received " + got + " of " + total + " bytes");
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | IOException e) {
-            TransportStats after = client instanceof QuicTransport q ? q.stats() : null;
+            TransportStats after = client instanceof TransportStats.Source q ? q.stats() : null;
             Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
                     ? e.getCause() : e;
             return new RunResult(run, 0, Double.NaN, Double.NaN, Double.NaN,

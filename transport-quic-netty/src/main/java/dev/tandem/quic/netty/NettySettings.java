@@ -1,0 +1,93 @@
+package dev.tandem.quic.netty;
+
+import dev.tandem.quic.OptionValues;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Tunables of {@link NettyQuicTransport} that are not part of {@link dev.tandem.core.transport.TransportConfig}.
+ * Keys shared with the kwik transport ({@code authTimeoutMs}, {@code stallTimeoutMs}, {@code socketBufferBytes},
+ * {@code connectionWindowBytes}) mean the same here; Netty-only keys start with {@code netty.}.
+ *
+ * @param authTimeout how long the in-band client proof may take after the TLS handshake, both sides
+ * @param stallTimeout a write that makes no progress this long while data is pending fails with
+ *     {@link dev.tandem.core.transport.StallException} and the stream is reset ({@link Duration#ZERO} = never)
+ * @param socketBufferBytes requested SO_RCVBUF/SO_SNDBUF of the UDP socket (the OS may cap it)
+ * @param connectionWindowBytes connection-level receive window granted to peers (QUIC initial_max_data)
+ * @param congestionControl "bbr", "cubic" or "reno"
+ * @param epoll use the native epoll transport when it loads (NIO otherwise)
+ * @param gsoSegments UDP generic segmentation offload: datagrams per send call (0 or 1 = off; epoll only)
+ * @param maxUdpPayload largest UDP payload sent and received
+ */
+public record NettySettings(Duration authTimeout, Duration stallTimeout, int socketBufferBytes,
+        long connectionWindowBytes, String congestionControl, boolean epoll, int gsoSegments, int maxUdpPayload) {
+    /** Measured best on loopback (netty-quic.md): BBR, epoll + GSO, 1350-byte datagrams, 16 MiB connection window. */
+    public static final NettySettings DEFAULTS = new NettySettings(Duration.ofSeconds(5), Duration.ofSeconds(30),
+            4 << 20, 16L << 20, "bbr", true, 10, 1350);
+
+    public NettySettings {
+        if (authTimeout == null || authTimeout.isNegative() || authTimeout.isZero()) {
+            throw new IllegalArgumentException("authTimeout must be positive, got " + authTimeout);
+        }
+        if (stallTimeout == null || stallTimeout.isNegative()) {
+            throw new IllegalArgumentException("stallTimeout must be >= 0");
+        }
+        if (socketBufferBytes < 64 * 1024) {
+            throw new IllegalArgumentException("socketBufferBytes must be at least 64 KiB");
+        }
+        if (connectionWindowBytes < 1 << 20) {
+            throw new IllegalArgumentException("connectionWindowBytes must be at least 1 MiB");
+        }
+        congestionControl = congestionControl.strip().toLowerCase(Locale.ROOT);
+        if (!congestionControl.equals("bbr") && !congestionControl.equals("cubic") && !congestionControl.equals("reno")) {
+            throw new IllegalArgumentException("netty.congestionControl must be bbr, cubic or reno, got '"
+                    + congestionControl + "'");
+        }
+        if (gsoSegments < 0 || gsoSegments > 64) {
+            throw new IllegalArgumentException("netty.gsoSegments must be 0..64");
+        }
+        if (maxUdpPayload < 1200 || maxUdpPayload > 65527) {
+            throw new IllegalArgumentException("netty.maxUdpPayload must be 1200..65527");
+        }
+    }
+
+    /**
+     * Reads node options (all optional): {@code authTimeoutMs}, {@code stallTimeoutMs}, {@code socketBufferBytes},
+     * {@code connectionWindowBytes}, {@code netty.congestionControl}, {@code netty.epoll}, {@code netty.gsoSegments},
+     * {@code netty.maxUdpPayload}.
+     */
+    public static NettySettings fromOptions(Map<String, String> o) {
+        NettySettings d = DEFAULTS;
+        return new NettySettings(ms(o, "authTimeoutMs", d.authTimeout), ms(o, "stallTimeoutMs", d.stallTimeout),
+                (int) num(o, "socketBufferBytes", d.socketBufferBytes),
+                num(o, "connectionWindowBytes", d.connectionWindowBytes),
+                o.getOrDefault("netty.congestionControl", d.congestionControl),
+                Boolean.parseBoolean(o.getOrDefault("netty.epoll", String.valueOf(d.epoll)).strip()),
+                (int) num(o, "netty.gsoSegments", d.gsoSegments), (int) num(o, "netty.maxUdpPayload", d.maxUdpPayload));
+    }
+
+    private static Duration ms(Map<String, String> o, String key, Duration def) {
+        return OptionValues.millis(o, key, def);
+    }
+
+    private static long num(Map<String, String> o, String key, long def) {
+        return OptionValues.number(o, key, def);
+    }
+
+    public NettySettings withAuthTimeout(Duration t) {
+        return new NettySettings(t, stallTimeout, socketBufferBytes, connectionWindowBytes, congestionControl, epoll,
+                gsoSegments, maxUdpPayload);
+    }
+
+    public NettySettings withStallTimeout(Duration t) {
+        return new NettySettings(authTimeout, t, socketBufferBytes, connectionWindowBytes, congestionControl, epoll,
+                gsoSegments, maxUdpPayload);
+    }
+
+    /** The same settings on the given socket path: epoll with {@code gso} segments, or NIO when {@code epoll} is false. */
+    public NettySettings withIo(boolean epoll, int gso, String congestionControl) {
+        return new NettySettings(authTimeout, stallTimeout, socketBufferBytes, connectionWindowBytes, congestionControl,
+                epoll, gso, maxUdpPayload);
+    }
+}
