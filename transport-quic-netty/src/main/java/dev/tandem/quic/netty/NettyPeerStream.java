@@ -26,7 +26,9 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -445,6 +447,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
 
     private final class Out extends OutputStream {
         private final byte[] one = new byte[1];
+        private final AtomicInteger unflushedWrites = new AtomicInteger();
 
         @Override
         public void write(int b) throws IOException {
@@ -460,8 +463,26 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
                 QuicStreamChannel ch = awaitWritable();
                 ByteBuf buf = ch.alloc().directBuffer(n);
                 buf.writeBytes(b, off + done, n);
-                ch.writeAndFlush(buf).addListener(this::onWritten);
+                unflushedWrites.incrementAndGet();
+                ch.write(buf).addListener(this::onWritten);
+                try {
+                    ch.eventLoop().execute(() -> flushIfLast(ch));
+                } catch (RejectedExecutionException e) {
+                    throw connection.isOpen() ? new TransportException("stream " + id() + ": event loop stopped", e)
+                            : connection.closedNow();
+                }
                 done += n;
+            }
+        }
+
+        /**
+         * Runs on the event loop after each write: only the last of a burst flushes, so many small writes (messages
+         * with many in flight) leave in full packets instead of one packet each. A write is always queued before its
+         * own flush task, so none is left unflushed.
+         */
+        private void flushIfLast(QuicStreamChannel ch) {
+            if (unflushedWrites.decrementAndGet() == 0) {
+                ch.flush();
             }
         }
 
