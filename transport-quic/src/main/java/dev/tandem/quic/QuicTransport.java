@@ -268,7 +268,7 @@ public final class QuicTransport implements Transport, TransportStats.Source {
             } catch (HandshakeTimeoutException e) {
                 timedOut.add(addr);
                 failures.add(addr + ": " + e.getMessage());
-            } catch (PeerAuthenticationException e) {
+            } catch (PeerAuthenticationException | ConnectionClosedException e) {
                 throw e;
             } catch (IOException e) {
                 failures.add(addr + ": " + e.getMessage());
@@ -280,7 +280,7 @@ public final class QuicTransport implements Transport, TransportStats.Source {
             LOG.debug("QUIC handshake with {} timed out; trying it again with {} ms left", addr, left / 1_000_000);
             try {
                 return dialOne(peer.id(), addr, alpn, System.nanoTime() + left / (timedOut.size() - i), deadline);
-            } catch (PeerAuthenticationException e) {
+            } catch (PeerAuthenticationException | ConnectionClosedException e) {
                 throw e;
             } catch (IOException e) {
                 failures.add(addr + " (again): " + e.getMessage());
@@ -382,6 +382,11 @@ public final class QuicTransport implements Transport, TransportStats.Source {
             if (how != null && how.byPeer() && how.code() == CloseCode.AUTHENTICATION_FAILED) {
                 throw new PeerAuthenticationException("node " + expected.shortForm() + " rejected our node proof: "
                         + how.reason(), e);
+            }
+            if (how != null && how.byPeer() && how.code() != CloseCode.INTERNAL_ERROR) {
+                // The peer accepted the proof and then closed on purpose (NOT_PAIRED, BUSY, SHUTDOWN, ...); kwik drops
+                // its unread "accepted" byte when the close arrives first. The close itself is the answer.
+                throw how;
             }
             if (e instanceof PeerAuthenticationException pae) {
                 throw pae;
