@@ -252,8 +252,10 @@ public abstract class FileTransferScenarios {
         }
         Path inbox = inbox(b, "a");
         List<String> landed;
-        try (Stream<Path> w = Files.walk(b.dataDir().getParent())) {
-            List<Path> all = w.filter(Files::isRegularFile).toList();
+        {
+            // The nodes keep writing their own state (atomic temp files come and go), so list what is there
+            // without failing on a file that vanished mid-walk.
+            List<Path> all = regularFilesUnder(b.dataDir().getParent());
             // Nothing outside b's inbox (apart from the two nodes' own state files and the test's sources).
             for (Path p : all) {
                 if (p.getFileName().toString().contains("escape") || p.getFileName().toString().equals("up.txt")
@@ -590,5 +592,27 @@ public abstract class FileTransferScenarios {
         await(FileTransfer.of(a).send(b.id(), List.of(two)).result());
         assertEquals(sha256(one), sha256(inbox(b, "a").resolve("same.txt")));
         assertEquals(sha256(two), sha256(inbox(b, "a").resolve("same (1).txt")));
+    }
+
+    private static List<Path> regularFilesUnder(Path root) throws IOException {
+        List<Path> found = new java.util.ArrayList<>();
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    found.add(file);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        return found;
     }
 }
