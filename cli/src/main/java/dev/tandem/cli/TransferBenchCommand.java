@@ -127,7 +127,7 @@ final class TransferBenchCommand implements Callable<Integer> {
     }
 
     private Measured measure(String name, Path dir) throws Exception {
-        var factory = TransportBenchCommand.factory(name);
+        var factory = TransportBenchCommand.factory(name, Map.of());
         List<TransferBench.Run> ft = new ArrayList<>();
         List<Double> rawRuns = new ArrayList<>();
         try (BenchNodes nodes = new BenchNodes(name, true)) {

@@ -46,13 +46,22 @@ final class TransportBenchCommand implements Callable<Integer> {
     @Option(names = "--connects", description = "Connects timed for the latency figure (default ${DEFAULT-VALUE}).")
     int connects = 50;
 
+    @Option(names = "--warmup", description = "Untimed runs per transport first, so the JIT has compiled the data path "
+            + "(default ${DEFAULT-VALUE}).")
+    int warmup = 1;
+
+    @Option(names = "--option", paramLabel = "KEY=VALUE", description = "Transport option for the QUIC transports, "
+            + "e.g. netty.gsoSegments=20 (repeatable).")
+    Map<String, String> options = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         Output out = bench.root.output();
-        TransportBench.Options o = TransportBench.Options.of(size, runs).withStreams(streams).withConnectSamples(connects);
+        TransportBench.Options o = TransportBench.Options.of(size, runs).withStreams(streams).withConnectSamples(connects)
+                .withWarmupRuns(warmup);
         List<TransportBench.Summary> measured = new ArrayList<>();
         for (String name : names(transport)) {
-            measured.add(TransportBench.runTransport(factory(name), o));
+            measured.add(TransportBench.runTransport(factory(name, options), o));
         }
         TransportBench.Summary tls = TlsTcpBaseline.run(o);
         StringBuilder human = new StringBuilder(String.format("transport bench: %d run(s) of %s over %d stream(s), loopback, %d CPU(s)%n",
@@ -120,14 +129,15 @@ final class TransportBenchCommand implements Callable<Integer> {
         return List.of(arg);
     }
 
-    static Function<NetworkIdentity, Transport> factory(String name) {
+    static Function<NetworkIdentity, Transport> factory(String name, Map<String, String> options) {
         TransportProvider p = ServiceLoader.load(TransportProvider.class).stream().map(ServiceLoader.Provider::get)
                 .filter(t -> t.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no transport named '" + name + "' on the class path"));
         if (!p.isAvailable()) {
             throw new IllegalStateException("transport '" + name + "' cannot run here: " + p.unavailableReason());
         }
-        return id -> p.create(id, Map.of());
+        Map<String, String> copy = Map.copyOf(options);
+        return id -> p.create(id, copy);
     }
 
     static Map<String, Object> fields(TransportBench.Options o, List<TransportBench.Summary> measured,

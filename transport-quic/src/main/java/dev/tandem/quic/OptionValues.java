@@ -1,9 +1,10 @@
 package dev.tandem.quic;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
-/** Reads numeric node options for the QUIC transports' settings, with typed errors for bad values. */
+/** Reads numeric and boolean node options for the QUIC transports' settings, with typed errors for bad values. */
 public final class OptionValues {
     private OptionValues() {
     }
@@ -24,5 +25,18 @@ public final class OptionValues {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("option " + key + " must be a number, got '" + v + "'", e);
         }
+    }
+
+    /** Option {@code key} as {@code true} or {@code false} (any case), or {@code def} when absent. */
+    public static boolean flag(Map<String, String> options, String key, boolean def) {
+        String v = options.get(key);
+        if (v == null) {
+            return def;
+        }
+        return switch (v.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("option " + key + " must be true or false, got '" + v + "'");
+        };
     }
 }

@@ -65,6 +65,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
     private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
     private final InputStream input;
     private final OutputStream output;
+    private final Runnable wakeReader = this::wakeReaderNow;
     private volatile QuicStreamChannel channel;
     private int queued;          // guarded by lock
     private boolean paused;      // guarded by lock
@@ -135,9 +136,19 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         }
     }
 
-    /** One wake-up of the reader per read batch, not per buffer. */
+    /**
+     * Netty completes a stream read per datagram; the reader is woken once per batch of datagrams from the socket
+     * (or at once when the read came from elsewhere, such as auto-read switched back on).
+     */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!connection.transport().runAfterReadBatch(wakeReader)) {
+            wakeReader.run();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void wakeReaderNow() {
         lock.lock();
         try {
             if (unsignalled) {
@@ -147,7 +158,6 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         } finally {
             lock.unlock();
         }
-        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -27,10 +27,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
@@ -129,6 +131,7 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
     private volatile byte[] certHash;
     private volatile boolean epoll;
     private volatile boolean gso;
+    private volatile int recvBatch;
     private volatile boolean closed;
     /** Test hook: makes the client proof this node sends (honestly, by default). */
     private volatile ClientProof.Maker proofMaker = ClientProof::create;
@@ -156,9 +159,9 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
         return settings;
     }
 
-    /** How the socket moves datagrams: "epoll+gso", "epoll" or "nio". Valid after {@link #start}. */
+    /** How the socket moves datagrams: "epoll" plus "+gso" and "+recvmmsg" where on, or "nio". Valid after {@link #start}. */
     public String ioMode() {
-        return epoll ? (gso ? "epoll+gso" : "epoll") : "nio";
+        return epoll ? "epoll" + (gso ? "+gso" : "") + (recvBatch > 1 ? "+recvmmsg" : "") : "nio";
     }
 
     /** Counters since start (this transport has no nudges: that is a kwik workaround). */
@@ -211,6 +214,7 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
             LOG.info("epoll is not available ({}); using NIO datagrams", String.valueOf(Epoll.unavailabilityCause()));
         }
         gso = epoll && settings.gsoSegments() > 1 && SegmentedDatagramPacket.isSupported();
+        recvBatch = epoll ? settings.recvBatch() : 0;
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         group = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("tandem-netty-" + identity.nodeId().shortForm() + "-io", true), io);
@@ -220,6 +224,11 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
                     .option(ChannelOption.SO_RCVBUF, settings.socketBufferBytes())
                     .option(ChannelOption.SO_SNDBUF, settings.socketBufferBytes())
                     .handler(new SocketHandler());
+            if (recvBatch > 1) {
+                b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, settings.maxUdpPayload())
+                        .option(ChannelOption.RCVBUF_ALLOCATOR,
+                                new FixedRecvByteBufAllocator(settings.maxUdpPayload() * recvBatch));
+            }
             Channel s = b.bind(config.bindAddress()).sync().channel();
             socket = s;
             loop = s.eventLoop();
@@ -346,6 +355,11 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
         }
         return new NodeAddr(identity.nodeId(), LocalAddresses.of((InetSocketAddress) s.localAddress()),
                 java.util.Optional.empty());
+    }
+
+    /** See {@link DatagramDemux#runAfterBatch}; event loop only. */
+    boolean runAfterReadBatch(Runnable task) {
+        return demux.runAfterBatch(task);
     }
 
     // ------------------------------------------------------------------------------------------ the socket

@@ -65,6 +65,12 @@ public final class TlsTcpBaseline {
             InetSocketAddress addr = (InetSocketAddress) server.getLocalSocketAddress();
             long[] connects = o.connectSamples() > 0
                     ? connectTimes(ctx, server, addr, pool, o.connectWarmup(), o.connectSamples(), true) : null;
+            for (int w = 1; w <= o.warmupRuns(); w++) {
+                TransportBench.RunResult r = oneRun(-w, ctx, server, addr, pool, o);
+                if (!r.ok()) {
+                    LOG.warn("TLS baseline warm-up run {} failed: {}", w, r.error());
+                }
+            }
             List<TransportBench.RunResult> results = new ArrayList<>();
             for (int run = 1; run <= o.runs(); run++) {
                 TransportBench.RunResult r = oneRun(run, ctx, server, addr, pool, o);

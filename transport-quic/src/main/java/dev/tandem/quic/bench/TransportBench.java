@@ -43,6 +43,7 @@ import java.util.function.Function;
 public final class TransportBench {
     /** ALPN the benchmark nodes serve. */
     public static final String ALPN = "tandem-bench/1";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TransportBench.class);
 
     private TransportBench() {
     }
@@ -53,6 +54,8 @@ public final class TransportBench {
      * @param bytesPerRun bytes moved per run, split evenly over the streams
      * @param streams parallel streams (QUIC) or connections (TLS/TCP baseline)
      * @param runs measured runs per transport
+     * @param warmupRuns untimed runs of the same size made first, on both the transport under test and the baseline:
+     *        a new process moves its first GiB or so through code the JIT has not compiled yet
      * @param connectSamples connects timed for the latency figure (0 = skip)
      * @param connectWarmup untimed connects made first, so the figure is of a warm process (JIT, caches)
      * @param streamWindow receive window per stream for the transport under test
@@ -60,10 +63,11 @@ public final class TransportBench {
      * @param timeBudget no further run of the transport under test starts once this much time has passed since
      *        its first run started (zero = no limit); the runs that finished are reported
      */
-    public record Options(long bytesPerRun, int streams, int runs, int connectSamples, int connectWarmup,
-            int streamWindow, Duration runTimeout, Duration timeBudget) {
+    public record Options(long bytesPerRun, int streams, int runs, int warmupRuns, int connectSamples,
+            int connectWarmup, int streamWindow, Duration runTimeout, Duration timeBudget) {
         public Options {
-            if (bytesPerRun <= 0 || streams <= 0 || runs <= 0 || connectSamples < 0 || connectWarmup < 0) {
+            if (bytesPerRun <= 0 || streams <= 0 || runs <= 0 || warmupRuns < 0 || connectSamples < 0
+                    || connectWarmup < 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
             Objects.requireNonNull(runTimeout, "runTimeout");
@@ -71,31 +75,42 @@ public final class TransportBench {
         }
 
         public static Options of(long bytesPerRun, int runs) {
-            return new Options(bytesPerRun, 1, runs, 200, 300, 1 << 20, Duration.ofMinutes(5), Duration.ZERO);
+            return new Options(bytesPerRun, 1, runs, 0, 200, 300, 1 << 20, Duration.ofMinutes(5), Duration.ZERO);
         }
 
         public Options withStreams(int n) {
-            return new Options(bytesPerRun, n, runs, connectSamples, connectWarmup, streamWindow, runTimeout, timeBudget);
+            return new Options(bytesPerRun, n, runs, warmupRuns, connectSamples, connectWarmup, streamWindow,
+                    runTimeout, timeBudget);
+        }
+
+        public Options withWarmupRuns(int n) {
+            return new Options(bytesPerRun, streams, runs, n, connectSamples, connectWarmup, streamWindow, runTimeout,
+                    timeBudget);
         }
 
         public Options withStreamWindow(int w) {
-            return new Options(bytesPerRun, streams, runs, connectSamples, connectWarmup, w, runTimeout, timeBudget);
+            return new Options(bytesPerRun, streams, runs, warmupRuns, connectSamples, connectWarmup, w, runTimeout,
+                    timeBudget);
         }
 
         public Options withConnectSamples(int n) {
-            return new Options(bytesPerRun, streams, runs, n, connectWarmup, streamWindow, runTimeout, timeBudget);
+            return new Options(bytesPerRun, streams, runs, warmupRuns, n, connectWarmup, streamWindow, runTimeout,
+                    timeBudget);
         }
 
         public Options withConnectWarmup(int n) {
-            return new Options(bytesPerRun, streams, runs, connectSamples, n, streamWindow, runTimeout, timeBudget);
+            return new Options(bytesPerRun, streams, runs, warmupRuns, connectSamples, n, streamWindow, runTimeout,
+                    timeBudget);
         }
 
         public Options withTimeBudget(Duration d) {
-            return new Options(bytesPerRun, streams, runs, connectSamples, connectWarmup, streamWindow, runTimeout, d);
+            return new Options(bytesPerRun, streams, runs, warmupRuns, connectSamples, connectWarmup, streamWindow,
+                    runTimeout, d);
         }
 
         public Options withRunTimeout(Duration d) {
-            return new Options(bytesPerRun, streams, runs, connectSamples, connectWarmup, streamWindow, d, timeBudget);
+            return new Options(bytesPerRun, streams, runs, warmupRuns, connectSamples, connectWarmup, streamWindow,
+                    d, timeBudget);
         }
     }
 
@@ -201,6 +216,12 @@ public final class TransportBench {
                     if (s != null) {
                         s.close();
                     }
+                }
+            }
+            for (int w = 1; w <= o.warmupRuns(); w++) {
+                RunResult r = oneRun(-w, client, server, inbound, pool, o);
+                if (!r.ok()) {
+                    LOG.warn("{}: warm-up run {} failed: {}", client.name(), w, r.error());
                 }
             }
             List<RunResult> results = new ArrayList<>();

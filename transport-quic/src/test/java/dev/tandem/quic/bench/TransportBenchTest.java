@@ -15,11 +15,12 @@ class TransportBenchTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void smallBenchmarkCompletes() throws Exception {
         TransportBench.Options o = TransportBench.Options.of(2L << 20, 2).withStreams(2).withConnectSamples(2)
-                .withConnectWarmup(1);
+                .withConnectWarmup(1).withWarmupRuns(1);
         TransportBench.Report r = TransportBench.run(QuicTransport::new, o);
         for (TransportBench.Summary s : new TransportBench.Summary[] {r.transport(), r.baseline()}) {
             assertEquals(0, s.failures(), s.toString());
-            assertEquals(2, s.runs().size());
+            assertEquals(2, s.runs().size(), "warm-up runs are not reported");
+            assertEquals(java.util.List.of(1, 2), s.runs().stream().map(TransportBench.RunResult::run).toList());
             assertTrue(s.medianMegabytesPerSecond() > 0, s.toString());
             assertNotNull(s.connectP50());
             assertNotNull(s.connectP90());
