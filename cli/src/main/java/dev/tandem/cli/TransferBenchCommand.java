@@ -133,7 +133,7 @@ final class TransferBenchCommand implements Callable<Integer> {
         try (BenchNodes nodes = new BenchNodes(name, true)) {
             // One unmeasured round of each warms the JIT; then raw stream and transfer alternate, so both
             // see the same machine conditions.
-            long warm = Math.min(size, 32L << 20);
+            long warm = Math.min(size, 256L << 20);
             TransportBench.runTransport(factory, TransportBench.Options.of(warm, 1).withConnectSamples(0));
             TransferBench.run(nodes.a, nodes.b, dir, warm, 1);
             for (int i = 0; i < runs; i++) {

@@ -54,12 +54,13 @@ import org.slf4j.LoggerFactory;
  * {@code filetransfer.maxTotalBytes}, {@code filetransfer.maxOfferBytes}, {@code filetransfer.stallTimeoutMillis},
  * {@code filetransfer.decisionTimeoutMillis}, {@code filetransfer.retries}, {@code filetransfer.retryBaseMillis},
  * {@code filetransfer.retryMaxMillis}, {@code filetransfer.maxBytesPerSecond},
- * {@code filetransfer.checkpointBytes}, {@code filetransfer.checkpointMillis}.
+ * {@code filetransfer.checkpointBytes}, {@code filetransfer.checkpointMillis}, {@code filetransfer.warmup}
+ * ({@code true}: compile the crypto path in the background at start, see {@link CryptoWarmup}).
  */
 public final class FileTransfer implements ProtocolHandler {
     public static final String ALPN = "tandem/filetransfer/1";
     /** Default chunk size: measured with {@link TransferBench} (see the module's README figures). */
-    public static final int DEFAULT_CHUNK = 512 * 1024;
+    public static final int DEFAULT_CHUNK = 64 * 1024;
     static final int MIN_CHUNK = 16 * 1024;
     static final int MAX_CHUNK = 4 * 1024 * 1024;
     /** Progress events per transfer per second, at most. */
@@ -102,6 +103,9 @@ public final class FileTransfer implements ProtocolHandler {
         this.maxBytesPerSecond = option(o, "maxBytesPerSecond", 0, 0, Long.MAX_VALUE);
         this.checkpointBytes = option(o, "checkpointBytes", 32L << 20, 1, Long.MAX_VALUE);
         this.checkpointNanos = option(o, "checkpointMillis", 1000, 1, 3_600_000) * 1_000_000L;
+        if (flag(o, "warmup", true)) {
+            CryptoWarmup.startOnce();
+        }
         Path inbox = ctx.dataDir().resolve("inbox");
         this.policy = offer -> ReceivePolicy.Decision.accept(inbox.resolve(Names.sanitizeName(offer.from().displayName())));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -115,7 +119,20 @@ public final class FileTransfer implements ProtocolHandler {
         }, 1, 1, TimeUnit.SECONDS);
     }
 
-    private static long option(Map<String, String> o, String key, long def, long min, long max) {
+    private static boolean flag(Map<String, String> o, String key, boolean def) {
+        String v = o.get("filetransfer." + key);
+        if (v == null) {
+            return def;
+        }
+        return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("option filetransfer." + key + " must be true or false, got '"
+                    + v + "'");
+        };
+    }
+
+        private static long option(Map<String, String> o, String key, long def, long min, long max) {
         String v = o.get("filetransfer." + key);
         if (v == null) {
             return def;
