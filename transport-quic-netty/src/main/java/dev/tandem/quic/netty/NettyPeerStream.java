@@ -458,6 +458,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
     private final class Out extends OutputStream {
         private final byte[] one = new byte[1];
         private final AtomicInteger unflushedWrites = new AtomicInteger();
+        private volatile IOException reportedFailure;
 
         @Override
         public void write(int b) throws IOException {
@@ -517,7 +518,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
                 while (true) {
                     IOException f = writeFailure;
                     if (f != null) {
-                        throw f;
+                        throw reported(f);
                     }
                     if (outputDone) {
                         throw new TransportException("stream " + id() + " output is closed");
@@ -538,7 +539,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
                         writeFailure = new StallException("stream " + id() + " to " + connection.remoteLabel(), d);
                         outputDone = true;
                         ch.shutdownOutput(wireCode(CloseCode.STALLED));
-                        throw writeFailure;
+                        throw reported(writeFailure);
                     }
                     try {
                         changed.awaitNanos(WAIT_SLICE_NANOS);
@@ -556,10 +557,14 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         public void flush() throws IOException {
             IOException f = writeFailure;
             if (f != null) {
-                throw f;
+                throw reported(f);
             }
         }
 
+        /**
+         * Closing after a failed write does not throw that same failure again (try-with-resources would then suppress
+         * the exception into itself and fail with IllegalArgumentException).
+         */
         @Override
         public void close() throws IOException {
             if (outputDone) {
@@ -567,9 +572,14 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
             }
             IOException f = writeFailure;
             close0();
-            if (f != null) {
-                throw f;
+            if (f != null && f != reportedFailure) {
+                throw reported(f);
             }
+        }
+
+        private IOException reported(IOException f) {
+            reportedFailure = f;
+            return f;
         }
 
         void close0() {

@@ -10,8 +10,10 @@ import dev.tandem.core.transport.PeerStream;
 import dev.tandem.core.transport.StreamLimits;
 import dev.tandem.core.transport.TransportConfig;
 import io.netty.channel.epoll.Epoll;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -47,24 +49,37 @@ class SocketPathTest {
             byte[] data = new byte[BYTES];
             new Random(7).nextBytes(data);
             PeerStream out = c.openBidirectional();
-            Thread writer = new Thread(() -> {
-                try (OutputStream o = out.output()) {
-                    o.write(data);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+            Thread writer = new Thread(() -> write(out, data));
             writer.start();
             PeerStream in = sc.acceptStream();
-            byte[] echoed = in.input().readAllBytes();
-            assertArrayEquals(data, echoed);
-            try (OutputStream o = in.output()) {
-                o.write(echoed);
-            }
+            Thread echo = new Thread(() -> echo(in)); // as it arrives: neither side holds more than its windows
+            echo.start();
             try (InputStream back = out.input()) {
                 assertArrayEquals(data, back.readAllBytes());
             }
             writer.join();
+            echo.join();
+        }
+    }
+
+    private static void write(PeerStream s, byte[] data) {
+        try (OutputStream o = s.output()) {
+            for (int off = 0; off < data.length; off += 100_000) {
+                o.write(data, off, Math.min(100_000, data.length - off));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void echo(PeerStream s) {
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream i = s.input(); OutputStream o = s.output()) {
+            for (int n; (n = i.read(buf)) >= 0; ) {
+                o.write(buf, 0, n);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -48,8 +48,14 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class NodeCertificates {
     /** Key store alias of the TLS key made by {@link #create}. */
     public static final String ALIAS = "tandem-node";
-    /** Default validity of a TLS certificate (the key lives only in memory, for one transport run). */
-    public static final Duration DEFAULT_VALIDITY = Duration.ofDays(7);
+    /**
+     * Default validity of a TLS certificate: ten years, so a node that runs for months keeps accepting dials (with the
+     * seven days used before, a daemon stopped being reachable after a week). A short validity would buy nothing
+     * here: the P-256 key lives only in this process's memory, and whoever can read that memory can read the node's
+     * Ed25519 key too; peers trust the certificate because that key signed it. Ten years keeps the dates in UTCTime
+     * (before 2050), which every TLS stack parses.
+     */
+    public static final Duration DEFAULT_VALIDITY = Duration.ofDays(3650);
     /** Domain suffix of node names. */
     public static final String DOMAIN = "tandem";
     private static final Duration BACKDATE = Duration.ofHours(1);

@@ -43,6 +43,14 @@ class NodeCertificatesTest {
     }
 
     @Test
+    void aLongRunningNodeStillPresentsAValidCertificateAYearOn() throws Exception {
+        X509Certificate cert = NodeCertificates.create(node).certificate();
+        java.util.Date yearOn = new java.util.Date(System.currentTimeMillis() + Duration.ofDays(366).toMillis());
+        cert.checkValidity(yearOn); // throws if a daemon started now would present an expired certificate then
+        assertTrue(cert.getNotBefore().before(new java.util.Date()), "backdated for peers whose clock is behind");
+    }
+
+    @Test
     void trustManagerRejectsOtherNodes() throws Exception {
         NodeTrustManager tm = new NodeTrustManager(NetworkIdentity.generate().nodeId());
         X509Certificate cert = NodeCertificates.create(node).certificate();
