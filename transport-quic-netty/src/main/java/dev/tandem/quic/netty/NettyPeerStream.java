@@ -8,6 +8,7 @@ import dev.tandem.core.transport.StreamResetException;
 import dev.tandem.core.transport.StreamTimeoutException;
 import dev.tandem.core.transport.TransportException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -216,11 +217,36 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
             if (writeFailure == null && !outputDone) {
                 writeFailure = why != null ? why : new TransportException("stream " + id() + " was closed");
             }
+            unpoolQueued();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
         connection.streamDone(this);
+    }
+
+    /**
+     * The stream is gone but what arrived stays readable: its buffers move from Netty's pool to plain heap copies (at
+     * most the queue limit), so a stream nobody reads or closes any more, such as one the peer opened on a
+     * connection that then closed before it was accepted, leaks no pooled memory. Lock held.
+     */
+    /** For tests: whether any queued buffer still comes from Netty's direct pool. */
+    boolean holdsDirectBuffers() {
+        lock.lock();
+        try {
+            return queue.stream().anyMatch(ByteBuf::isDirect);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void unpoolQueued() {
+        for (int i = 0, n = queue.size(); i < n; i++) {
+            ByteBuf b = queue.poll();
+            byte[] copy = ByteBufUtil.getBytes(b);
+            b.release();
+            queue.add(Unpooled.wrappedBuffer(copy));
+        }
     }
 
     private void failRead(IOException e) {
@@ -257,6 +283,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
             if (writeFailure == null) {
                 writeFailure = how;
             }
+            unpoolQueued();
             changed.signalAll();
         } finally {
             lock.unlock();
