@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Measures messaging between two running, paired nodes: round-trip latency of sequential requests and
@@ -45,7 +46,8 @@ public final class MessagingBench {
         long[] rtts = new long[latencyRequests];
         for (int i = 0; i < latencyRequests; i++) {
             long t0 = System.nanoTime();
-            Echo back = client.request(server, new Echo(i, pad), Echo.class).get(30, TimeUnit.SECONDS);
+            Echo back = await(client.request(server, new Echo(i, pad), Echo.class), 30,
+                    "request " + i + " of " + latencyRequests + " (sequential)");
             rtts[i] = System.nanoTime() - t0;
             if (back.seq() != i) {
                 throw new IllegalStateException("reply " + back.seq() + " to request " + i);
@@ -61,10 +63,28 @@ public final class MessagingBench {
             f.whenComplete((e, err) -> inFlight.release());
             all.add(f);
         }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        try {
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            long open = all.stream().filter(f -> !f.isDone()).count();
+            TimeoutException t = new TimeoutException(open + " of " + throughputRequests
+                    + " pipelined requests had no reply within 120 s");
+            t.initCause(e);
+            throw t;
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(latencyRequests, Duration.ofNanos(percentile(rtts, 50)), Duration.ofNanos(percentile(rtts, 99)),
                 Duration.ofNanos(rtts[rtts.length - 1]), throughputRequests / seconds, window);
+    }
+
+    private static <T> T await(CompletableFuture<T> f, int seconds, String what) throws Exception {
+        try {
+            return f.get(seconds, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            TimeoutException t = new TimeoutException("no reply to " + what + " within " + seconds + " s");
+            t.initCause(e);
+            throw t;
+        }
     }
 
     private static long percentile(long[] sorted, int p) {
