@@ -26,6 +26,8 @@ final class Channel {
     final Map<Long, CompletableFuture<Envelope>> pending = new ConcurrentHashMap<>();
     final SerialExecutor listeners;
     private final java.util.ArrayDeque<byte[]> queue = new java.util.ArrayDeque<>();
+    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile long lastReceivedNanos = System.nanoTime();
     private boolean writing;
     private IOException writeFailure;
 
@@ -55,6 +57,45 @@ final class Channel {
 
     long nextId() {
         return nextId.getAndIncrement();
+    }
+
+    /** A reply being waited for, with when its request went out (for {@link ChannelProbe}). */
+    static final class PendingReply extends CompletableFuture<Envelope> {
+        final long sentNanos;
+
+        PendingReply(long sentNanos) {
+            this.sentNanos = sentNanos;
+        }
+    }
+
+    /** The reader got a frame. */
+    void received() {
+        lastReceivedNanos = System.nanoTime();
+    }
+
+    /** True if a request has waited {@code quietNanos} and nothing has arrived since it was sent. */
+    boolean quietWithRequestsWaiting(long now, long quietNanos) {
+        long lastIn = lastReceivedNanos;
+        for (CompletableFuture<Envelope> f : pending.values()) {
+            if (f instanceof PendingReply p && now - p.sentNanos >= quietNanos && p.sentNanos - lastIn > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    boolean startProbe(long now) {
+        return probing.compareAndSet(false, true);
+    }
+
+    void endProbe() {
+        probing.set(false);
+    }
+
+    Envelope pingEnvelope(long id) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = codec.mapper().createObjectNode();
+        body.put("nonce", id);
+        return new Envelope(Envelope.REQ, id, Messaging.PING, body, null, null);
     }
 
     /**

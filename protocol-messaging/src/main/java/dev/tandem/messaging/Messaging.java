@@ -53,6 +53,12 @@ public final class Messaging implements ProtocolHandler {
     public static final String ALPN = "tandem/messaging/1";
     /** Node option: largest frame accepted, in bytes. */
     public static final String MAX_FRAME_OPTION = "messaging.maxFrameBytes";
+    /**
+     * Option: a request that has waited this long with nothing received on its channel since triggers a liveness
+     * ping, and a ping unanswered as long closes the connection ({@link ChannelProbe}); 0 turns it off.
+     */
+    public static final String PROBE_AFTER_OPTION = "messaging.probeAfterMillis";
+    static final long DEFAULT_PROBE_AFTER_MILLIS = 2000;
     /** Default request timeout. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     static final String PING = "tandem.ping";
@@ -74,15 +80,32 @@ public final class Messaging implements ProtocolHandler {
     private final Map<NodeId, CompletableFuture<Channel>> dialing = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private PresenceKeeper presence;
+    private final ChannelProbe probe;
 
     Messaging(ProtocolContext ctx) {
         this.ctx = ctx;
         this.codec = new EnvelopeCodec(EnvelopeCodec.defaultMapper());
         this.maxFrame = Integer.parseInt(ctx.options().getOrDefault(MAX_FRAME_OPTION, String.valueOf(Frames.DEFAULT_MAX)));
+        long probeAfter = probeAfterMillis(ctx.options());
+        this.probe = probeAfter == 0 ? null
+                : new ChannelProbe(open, Duration.ofMillis(probeAfter), ctx.nodeId().shortForm());
         register(Chat.TYPE, Chat.class);
         register(PING, Ping.class);
         register(PONG, Pong.class);
         onRequest(Ping.class, (from, p) -> new Pong(p.nonce()));
+    }
+
+    private static long probeAfterMillis(Map<String, String> options) {
+        String v = options.getOrDefault(PROBE_AFTER_OPTION, String.valueOf(DEFAULT_PROBE_AFTER_MILLIS)).strip();
+        try {
+            long ms = Long.parseLong(v);
+            if (ms < 0) {
+                throw new IllegalArgumentException("option " + PROBE_AFTER_OPTION + " must be >= 0, got " + ms);
+            }
+            return ms;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("option " + PROBE_AFTER_OPTION + " is not a number: '" + v + "'", e);
+        }
     }
 
     /** Body of the built-in pong. */
@@ -155,7 +178,7 @@ public final class Messaging implements ProtocolHandler {
                 return;
             }
             long id = ch.nextId();
-            CompletableFuture<Envelope> reply = new CompletableFuture<>();
+            CompletableFuture<Envelope> reply = new Channel.PendingReply(System.nanoTime());
             ch.pending.put(id, reply);
             reply.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).whenComplete((env, e) -> {
                 ch.pending.remove(id);
@@ -312,6 +335,7 @@ public final class Messaging implements ProtocolHandler {
         try {
             while (true) {
                 byte[] frame = Frames.read(in, maxFrame);
+                c.received();
                 if (frame == null) {
                     c.close(CloseCode.NORMAL, "");
                     return;
@@ -434,6 +458,9 @@ public final class Messaging implements ProtocolHandler {
     @Override
     public void close() {
         closed = true;
+        if (probe != null) {
+            probe.close();
+        }
         synchronized (this) {
             if (presence != null) {
                 presence.close();

@@ -29,6 +29,7 @@ public final class InMemoryTransport implements Transport {
     private final InMemoryNetwork network;
     private final NetworkIdentity identity;
     private final Set<MemoryConnection> connections = ConcurrentHashMap.newKeySet();
+    private volatile boolean strandWrites;
     private volatile TransportConfig config;
     private volatile InboundConnectionHandler inbound;
     private volatile InetSocketAddress address;
@@ -110,6 +111,19 @@ public final class InMemoryTransport implements Transport {
      * Simulates this node's process dying: its connections end at once here, and their peers see them
      * fail as after an idle timeout, without any close frame.
      */
+    /**
+     * Fault injection for tests: while on, every write on this transport's streams returns as if sent and is never
+     * delivered, and the writer never blocks. That is how kwik 0.10.8's lost send request looks to an application
+     * (see transport-quic's README); protocols use it to test that they notice.
+     */
+    public void strandWrites(boolean on) {
+        strandWrites = on;
+    }
+
+    boolean strandsWrites() {
+        return strandWrites;
+    }
+
     public void crash() {
         closed = true;
         for (MemoryConnection c : List.copyOf(connections)) {

@@ -118,8 +118,9 @@ final class MemoryConnection implements PeerConnection {
                 release.run();
             }
         };
-        Pipe up = new Pipe(toPeerWindow, check);
-        Pipe down = bidi ? new Pipe(toMeWindow, check) : null;
+        Pipe up = new Pipe(toPeerWindow, check, owner::strandsWrites);
+        MemoryConnection other = peer;
+        Pipe down = bidi ? new Pipe(toMeWindow, check, () -> other.owner.strandsWrites()) : null;
         ps[0] = up;
         ps[1] = down;
         writePipes.add(up);

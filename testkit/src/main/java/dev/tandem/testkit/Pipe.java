@@ -25,13 +25,20 @@ final class Pipe {
     private boolean readerDone;
     private volatile boolean done;
     private final Runnable onChange;
+    private final java.util.function.BooleanSupplier dropWrites;
 
-    Pipe(int window, Runnable onChange) {
+    /** While {@code dropWrites} is true, writes are accepted and never delivered ({@link InMemoryTransport#strandWrites}). */
+    Pipe(int window, Runnable onChange, java.util.function.BooleanSupplier dropWrites) {
         this.buf = new byte[window];
         this.onChange = onChange;
+        this.dropWrites = dropWrites;
     }
 
     synchronized void write(byte[] b, int off, int len) throws IOException {
+        if (dropWrites.getAsBoolean()) {
+            checkWritable();
+            return;
+        }
         while (len > 0) {
             checkWritable();
             while (size == buf.length) {
