@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * <p>Why: a transport can accept a write and never send it. kwik 0.10.8's send-request race does that to a
  * long-lived stream of small writes (about one request in 500,000 in {@code tandem bench messaging}), and then every
  * later request on the channel waits out its full timeout. When a request has waited {@code probeAfter} and nothing
- * at all has arrived on its channel since it was sent, the channel gets a built-in ping. Pings are answered on the
- * peer's executor, apart from the slow handler that may be the real reason for the silence. If no pong comes within
+ * at all has arrived on its channel since it was sent, the channel gets a built-in ping. The peer answers pings on
+ * its reader thread, so a pong never queues behind the slow handlers that may be the real reason for the silence. If no pong comes within
  * {@code probeAfter} either, the connection is closed with {@link CloseCode#STALLED}: waiting requests fail at once
  * with that close, and the next request dials a fresh connection.
  */

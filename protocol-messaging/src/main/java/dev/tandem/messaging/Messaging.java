@@ -411,6 +411,10 @@ public final class Messaging implements ProtocolHandler {
                     "no handler for '" + e.type() + "'"));
             return;
         }
+        if (type.get() == Ping.class) {
+            answer(c, e, Ping.class, h); // on the reader: a pong must not queue behind slow handlers (ChannelProbe)
+            return;
+        }
         Runnable task = () -> answer(c, e, type.get(), h);
         try {
             ctx.executor().execute(task);
