@@ -2,6 +2,7 @@ package dev.tandem.filetransfer;
 
 import dev.tandem.core.NodeId;
 import dev.tandem.core.TandemNode;
+import dev.tandem.core.internal.OptionValues;
 import dev.tandem.core.protocol.ProtocolContext;
 import dev.tandem.core.protocol.ProtocolHandler;
 import dev.tandem.core.transport.PeerConnection;
@@ -103,7 +104,7 @@ public final class FileTransfer implements ProtocolHandler {
         this.maxBytesPerSecond = option(o, "maxBytesPerSecond", 0, 0, Long.MAX_VALUE);
         this.checkpointBytes = option(o, "checkpointBytes", 32L << 20, 1, Long.MAX_VALUE);
         this.checkpointNanos = option(o, "checkpointMillis", 1000, 1, 3_600_000) * 1_000_000L;
-        if (flag(o, "warmup", true)) {
+        if (OptionValues.flag(o, "filetransfer.warmup", true)) {
             CryptoWarmup.startOnce();
         }
         Path inbox = ctx.dataDir().resolve("inbox");
@@ -119,20 +120,7 @@ public final class FileTransfer implements ProtocolHandler {
         }, 1, 1, TimeUnit.SECONDS);
     }
 
-    private static boolean flag(Map<String, String> o, String key, boolean def) {
-        String v = o.get("filetransfer." + key);
-        if (v == null) {
-            return def;
-        }
-        return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("option filetransfer." + key + " must be true or false, got '"
-                    + v + "'");
-        };
-    }
-
-        private static long option(Map<String, String> o, String key, long def, long min, long max) {
+    private static long option(Map<String, String> o, String key, long def, long min, long max) {
         String v = o.get("filetransfer." + key);
         if (v == null) {
             return def;

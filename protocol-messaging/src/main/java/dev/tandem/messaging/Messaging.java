@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.core.NodeId;
 import dev.tandem.core.TandemNode;
 import dev.tandem.core.device.DeviceState;
+import dev.tandem.core.internal.OptionValues;
 import dev.tandem.core.io.Frames;
 import dev.tandem.core.io.MalformedFrameException;
 import dev.tandem.core.protocol.ProtocolContext;
@@ -96,16 +97,11 @@ public final class Messaging implements ProtocolHandler {
     }
 
     private static long probeAfterMillis(Map<String, String> options) {
-        String v = options.getOrDefault(PROBE_AFTER_OPTION, String.valueOf(DEFAULT_PROBE_AFTER_MILLIS)).strip();
-        try {
-            long ms = Long.parseLong(v);
-            if (ms < 0) {
-                throw new IllegalArgumentException("option " + PROBE_AFTER_OPTION + " must be >= 0, got " + ms);
-            }
-            return ms;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + PROBE_AFTER_OPTION + " is not a number: '" + v + "'", e);
+        long ms = OptionValues.number(options, PROBE_AFTER_OPTION, DEFAULT_PROBE_AFTER_MILLIS);
+        if (ms < 0) {
+            throw new IllegalArgumentException("option " + PROBE_AFTER_OPTION + " must be >= 0, got " + ms);
         }
+        return ms;
     }
 
     /** Body of the built-in pong. */

@@ -1,5 +1,6 @@
 package dev.tandem.quic;
 
+import dev.tandem.core.internal.OptionValues;
 import java.time.Duration;
 import java.util.Map;
 

@@ -1,6 +1,6 @@
 package dev.tandem.quic.netty;
 
-import dev.tandem.quic.OptionValues;
+import dev.tandem.core.internal.OptionValues;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;

@@ -1,10 +1,10 @@
-package dev.tandem.quic;
+package dev.tandem.core.internal;
 
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
-/** Reads numeric and boolean node options for the QUIC transports' settings, with typed errors for bad values. */
+/** Reads numeric and boolean node options for transports and protocols, with typed errors naming the key. */
 public final class OptionValues {
     private OptionValues() {
     }
