@@ -84,7 +84,7 @@ final class Channel {
         return false;
     }
 
-    boolean startProbe(long now) {
+    boolean startProbe() {
         return probing.compareAndSet(false, true);
     }
 
@@ -93,9 +93,8 @@ final class Channel {
     }
 
     Envelope pingEnvelope(long id) {
-        com.fasterxml.jackson.databind.node.ObjectNode body = codec.mapper().createObjectNode();
-        body.put("nonce", id);
-        return new Envelope(Envelope.REQ, id, Messaging.PING, body, null, null);
+        return new Envelope(Envelope.REQ, id, Messaging.PING, codec.mapper().valueToTree(new Messaging.Ping(id)), null,
+                null);
     }
 
     /**

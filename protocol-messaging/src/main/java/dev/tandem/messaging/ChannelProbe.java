@@ -53,7 +53,7 @@ final class ChannelProbe implements AutoCloseable {
     }
 
     private void probe(Channel c, long now) {
-        if (!c.startProbe(now)) {
+        if (!c.startProbe()) {
             return;
         }
         long id = c.nextId();
