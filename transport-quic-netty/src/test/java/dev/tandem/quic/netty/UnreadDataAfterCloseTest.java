@@ -5,18 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tandem.core.NetworkIdentity;
 import dev.tandem.core.transport.PeerConnection;
 import dev.tandem.core.transport.PeerStream;
-import dev.tandem.core.transport.StreamLimits;
-import dev.tandem.core.transport.TransportConfig;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,19 +19,11 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UnreadDataAfterCloseTest {
-    private static final String ALPN = "tandem-test/a/1";
-
     @Test
     void unreadDataOutlivesTheConnectionOnTheHeap() throws Exception {
-        TransportConfig config = TransportConfig.of(Map.of(ALPN, StreamLimits.DEFAULT))
-                .withBindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        BlockingQueue<PeerConnection> inbound = new LinkedBlockingQueue<>();
-        try (NettyQuicTransport server = new NettyQuicTransport(NetworkIdentity.generate());
-                NettyQuicTransport client = new NettyQuicTransport(NetworkIdentity.generate())) {
-            server.start(config, inbound::add);
-            client.start(config, c -> { });
-            PeerConnection c = client.dial(server.localAddr(), ALPN).get(20, TimeUnit.SECONDS);
-            PeerConnection s = inbound.poll(20, TimeUnit.SECONDS);
+        try (NettyPair pair = new NettyPair()) {
+            PeerConnection c = pair.clientSide;
+            PeerConnection s = pair.serverSide;
             byte[] data = new byte[1000]; // one datagram: all of it is queued when the first byte can be read
             new Random(3).nextBytes(data);
             PeerStream out = c.openUnidirectional();

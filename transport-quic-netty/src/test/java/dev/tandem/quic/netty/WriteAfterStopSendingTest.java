@@ -5,19 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tandem.core.NetworkIdentity;
 import dev.tandem.core.transport.PeerConnection;
 import dev.tandem.core.transport.PeerStream;
-import dev.tandem.core.transport.StreamLimits;
-import dev.tandem.core.transport.TransportConfig;
 import dev.tandem.core.transport.TransportException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,19 +21,11 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WriteAfterStopSendingTest {
-    private static final String ALPN = "tandem-test/a/1";
-
     @Test
     void theWriterSeesATypedErrorNotASuppressionFailure() throws Exception {
-        TransportConfig config = TransportConfig.of(Map.of(ALPN, StreamLimits.DEFAULT))
-                .withBindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        BlockingQueue<PeerConnection> inbound = new LinkedBlockingQueue<>();
-        try (NettyQuicTransport server = new NettyQuicTransport(NetworkIdentity.generate());
-                NettyQuicTransport client = new NettyQuicTransport(NetworkIdentity.generate())) {
-            server.start(config, inbound::add);
-            client.start(config, c -> { });
-            PeerConnection c = client.dial(server.localAddr(), ALPN).get(20, TimeUnit.SECONDS);
-            PeerConnection s = inbound.poll(20, TimeUnit.SECONDS);
+        try (NettyPair pair = new NettyPair()) {
+            PeerConnection c = pair.clientSide;
+            PeerConnection s = pair.serverSide;
             PeerStream out = c.openBidirectional();
             out.output().write(new byte[] {1});
             out.output().flush();
