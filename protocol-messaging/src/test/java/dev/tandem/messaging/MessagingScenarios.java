@@ -194,8 +194,8 @@ public abstract class MessagingScenarios {
                 () -> Messaging.of(stranger).send(b.id(), new Chat("hi")).get(20, TimeUnit.SECONDS));
         assertInstanceOf(PeerUnreachableException.class, e.getCause());
         // Bypassing the local check: b refuses the connection before messaging sees it.
-        PeerConnection raw = stranger.networking().transport().dial(b.addr(), Messaging.ALPN).get(20, TimeUnit.SECONDS);
-        assertEquals(CloseCode.NOT_PAIRED, raw.closed().toCompletableFuture().get(20, TimeUnit.SECONDS).code());
+        assertEquals(CloseCode.NOT_PAIRED,
+                TestNodes.refusal(stranger.networking().transport().dial(b.addr(), Messaging.ALPN), 20).code());
     }
 
     /** A paired peer that speaks raw frames: hello, then whatever the test sends. */

@@ -355,14 +355,7 @@ abstract class PairingScenarios {
         assertInstanceOf(PeerUnreachableException.class, local.getCause());
         // ...and if Bob ignored the notice and still trusted Alice, Alice's node refuses him.
         TestNodes.trust(bob, alice, new dev.tandem.core.device.PairSecret(new byte[32]));
-        // Over QUIC the refusal may overtake the end of authentication; then the dial itself fails with it.
-        ConnectionClosedException refused;
-        try {
-            PeerConnection c = bob.connect(alice.addr(), SECRET_ALPN).get(WAIT, TimeUnit.SECONDS);
-            refused = c.closed().toCompletableFuture().get(WAIT, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            refused = assertInstanceOf(ConnectionClosedException.class, e.getCause(), e.toString());
-        }
+        ConnectionClosedException refused = TestNodes.refusal(bob.connect(alice.addr(), SECRET_ALPN), WAIT);
         assertEquals(CloseCode.NOT_PAIRED, refused.code());
         assertTrue(refused.byPeer());
     }

@@ -4,8 +4,14 @@ import dev.tandem.core.NetworkIdentity;
 import dev.tandem.core.TandemNode;
 import dev.tandem.core.device.DeviceInfo;
 import dev.tandem.core.device.PairSecret;
+import dev.tandem.core.transport.ConnectionClosedException;
+import dev.tandem.core.transport.PeerConnection;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Shortcuts for tests that need whole nodes. */
 public final class TestNodes {
@@ -39,6 +45,25 @@ public final class TestNodes {
     }
 
     /** Info for a test device. */
+    /**
+     * How a peer refused a connection right after authenticating it (not paired, revoked, ...). Over QUIC the
+     * refusal can overtake the end of authentication, and then the dial itself fails with it: either way the close
+     * the peer sent is returned.
+     *
+     * @throws AssertionError if the dial failed for another reason or the connection did not close in time
+     */
+    public static ConnectionClosedException refusal(CompletableFuture<PeerConnection> dial, long seconds)
+            throws InterruptedException, TimeoutException {
+        try {
+            return dial.get(seconds, TimeUnit.SECONDS).closed().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ConnectionClosedException c) {
+                return c;
+            }
+            throw new AssertionError("expected a refusal, the dial failed with " + e.getCause(), e);
+        }
+    }
+
     public static DeviceInfo info(String name) {
         return new DeviceInfo(name, "test", "0");
     }
