@@ -550,13 +550,16 @@ public final class Pairing implements ProtocolHandler {
         endJoin(a, PairingException.Reason.EXPIRED, PairingException.Reason.EXPIRED.closeCode(), "pairing session expired");
     }
 
-    /** Tells the peer why (close first, so the reason is what it sees), then fails the attempt here. */
+    /**
+     * Fails the attempt here, then tells the peer why with the close. In that order: the close wakes this side's
+     * joiner thread with a locally closed connection, and had it won the race the attempt would have ended as
+     * CANCELLED instead of {@code reason} (seen once in CI for an expiry). The peer sees {@code code} either way.
+     */
     private void endJoin(JoinAttempt a, PairingException.Reason reason, long code, String why) {
         PeerConnection c = a.connection();
-        if (c != null && !a.isDone()) {
+        if (failJoin(a, new PairingException(reason)) && c != null) {
             c.close(code, why);
         }
-        failJoin(a, new PairingException(reason));
     }
 
     // ------------------------------------------------------------------ revoke
