@@ -12,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionPathStats;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamLimitChangedEvent;
@@ -65,6 +66,24 @@ final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements 
 
     QuicChannel channel() {
         return channel;
+    }
+
+    /**
+     * The largest UDP payload this connection sends now: {@link NettySettings#maxUdpPayload()} until path MTU
+     * discovery finds the path carries more. Asks the event loop, so it may wait briefly.
+     *
+     * @throws IOException when the connection has ended or does not answer within a second
+     */
+    public long pathMtu() throws IOException {
+        QuicChannel ch = channel;
+        if (ch == null || !ch.isActive()) {
+            throw new IOException("connection to " + remoteLabel() + " is not open");
+        }
+        io.netty.util.concurrent.Future<QuicConnectionPathStats> f = ch.collectPathStats(0);
+        if (!f.awaitUninterruptibly(1, TimeUnit.SECONDS) || !f.isSuccess()) {
+            throw new IOException("no path statistics from the connection to " + remoteLabel(), f.cause());
+        }
+        return f.getNow().pmtu();
     }
 
     void channel(QuicChannel ch) {

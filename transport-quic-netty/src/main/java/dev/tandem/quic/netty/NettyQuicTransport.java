@@ -35,6 +35,7 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
@@ -132,6 +133,8 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
     private volatile boolean epoll;
     private volatile boolean gso;
     private volatile int recvBatch;
+    /** Largest UDP payload path MTU discovery probes for; 0 when it is off (see {@link #neverFragment}). */
+    private volatile int pmtuMax;
     private volatile boolean closed;
     /** Test hook: makes the client proof this node sends (honestly, by default). */
     private volatile ClientProof.Maker proofMaker = ClientProof::create;
@@ -162,6 +165,14 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
     /** How the socket moves datagrams: "epoll" plus "+gso" and "+recvmmsg" where on, or "nio". Valid after {@link #start}. */
     public String ioMode() {
         return epoll ? "epoll" + (gso ? "+gso" : "") + (recvBatch > 1 ? "+recvmmsg" : "") : "nio";
+    }
+
+    /**
+     * Whether connections discover the path MTU (up to {@link NettySettings#pmtuMaxPayload()} bytes of UDP payload).
+     * Valid after {@link #start}; false on NIO, where the socket cannot be told never to fragment.
+     */
+    public boolean pathMtuDiscovery() {
+        return pmtuMax > 0;
     }
 
     /** Counters since start (this transport has no nudges: that is a kwik workaround). */
@@ -224,12 +235,19 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
                     .option(ChannelOption.SO_RCVBUF, settings.socketBufferBytes())
                     .option(ChannelOption.SO_SNDBUF, settings.socketBufferBytes())
                     .handler(new SocketHandler());
+            int largest = Math.max(settings.maxUdpPayload(), settings.pmtuMaxPayload());
+            // A datagram larger than the receive buffer arrives truncated (lost). A new allocator reads one message per
+            // wake-up unless told otherwise: keep the datagram channel's default of 16.
             if (recvBatch > 1) {
-                b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, settings.maxUdpPayload())
-                        .option(ChannelOption.RCVBUF_ALLOCATOR,
-                                new FixedRecvByteBufAllocator(settings.maxUdpPayload() * recvBatch));
+                b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, largest).option(ChannelOption.RCVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(largest * recvBatch).maxMessagesPerRead(READS_PER_WAKEUP));
+            } else {
+                b.option(ChannelOption.RCVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(Math.max(2048, largest)).maxMessagesPerRead(READS_PER_WAKEUP));
             }
             Channel s = b.bind(config.bindAddress()).sync().channel();
+            pmtuMax = settings.pmtuMaxPayload() > settings.maxUdpPayload() && epoll && neverFragment(s)
+                    ? settings.pmtuMaxPayload() : 0;
             socket = s;
             loop = s.eventLoop();
             demux.attach(new SocketSink(s), (InetSocketAddress) s.localAddress());
@@ -279,6 +297,32 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
         return b.build();
     }
 
+    /**
+     * Sets "don't fragment, and ignore the kernel's path MTU cache" on the socket (Linux {@code IP_PMTUDISC_PROBE},
+     * for IPv4 and, on an IPv6 socket, IPv6 too). Without it the kernel splits a datagram larger than the interface
+     * MTU into IP fragments, so a discovery probe would "succeed" and every later packet travel fragmented. With it,
+     * such a send fails ({@code EMSGSIZE}, counted as a send failure) and the probe counts as lost. Returns false
+     * when the socket refuses, and discovery then stays off.
+     */
+    private static boolean neverFragment(Channel socket) {
+        try {
+            socket.config().setOption(IP_MTU_DISCOVER, PMTUDISC_PROBE);
+            if (((InetSocketAddress) socket.localAddress()).getAddress() instanceof java.net.Inet6Address) {
+                socket.config().setOption(IPV6_MTU_DISCOVER, PMTUDISC_PROBE);
+            }
+            return true;
+        } catch (RuntimeException e) {
+            LOG.info("path MTU discovery off: cannot stop the UDP socket from fragmenting ({})", e.toString());
+            return false;
+        }
+    }
+
+    /** Linux socket option numbers (epoll runs only on Linux): {@code IPPROTO_IP}/{@code IP_MTU_DISCOVER} and v6. */
+    private static final IntegerUnixChannelOption IP_MTU_DISCOVER = new IntegerUnixChannelOption("IP_MTU_DISCOVER", 0, 10);
+    private static final IntegerUnixChannelOption IPV6_MTU_DISCOVER =
+            new IntegerUnixChannelOption("IPV6_MTU_DISCOVER", 41, 23);
+    private static final int PMTUDISC_PROBE = 3;
+
     private SegmentedDatagramPacketAllocator segments() {
         return EpollQuicUtils.newSegmentedAllocator(settings.gsoSegments());
     }
@@ -294,8 +338,9 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
                 .congestionControlAlgorithm(QuicCongestionControlAlgorithm.valueOf(
                         settings.congestionControl().toUpperCase(java.util.Locale.ROOT)))
                 .localConnectionIdLength(DatagramDemux.CID_LENGTH)
-                .maxSendUdpPayloadSize(settings.maxUdpPayload())
-                .maxRecvUdpPayloadSize(settings.maxUdpPayload())
+                .discoverPmtu(pmtuMax > 0)
+                .maxSendUdpPayloadSize(pmtuMax > 0 ? pmtuMax : settings.maxUdpPayload())
+                .maxRecvUdpPayloadSize(pmtuMax > 0 ? pmtuMax : settings.maxUdpPayload())
                 .activeMigration(false);
     }
 
@@ -397,7 +442,32 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
 
         @Override
         public void send(Object packet) {
-            channel.write(packet, channel.voidPromise());
+            if (packet instanceof io.netty.channel.unix.SegmentedDatagramPacket p
+                    && p.content().readableBytes() > MAX_GSO_BYTES) {
+                sendSplit(p);
+            } else {
+                channel.write(packet, channel.voidPromise());
+            }
+        }
+
+        /**
+         * The codec batches up to {@code gsoSegments} datagrams per send whatever their size, but one GSO send carries
+         * at most one IP packet's worth (64 KiB): with datagrams grown by path MTU discovery, send it in parts.
+         */
+        private void sendSplit(io.netty.channel.unix.SegmentedDatagramPacket p) {
+            try {
+                int segment = p.segmentSize();
+                int perSend = Math.max(1, MAX_GSO_BYTES / segment) * segment;
+                ByteBuf all = p.content();
+                while (all.isReadable()) {
+                    ByteBuf part = all.readRetainedSlice(Math.min(perSend, all.readableBytes()));
+                    Object out = part.readableBytes() > segment ? p.replace(part)
+                            : new DatagramPacket(part, p.recipient());
+                    channel.write(out, channel.voidPromise());
+                }
+            } finally {
+                p.release();
+            }
         }
 
         @Override
@@ -405,6 +475,12 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
             channel.flush();
         }
     }
+
+    /** Receive calls per socket wake-up: Netty's default for datagram channels. */
+    private static final int READS_PER_WAKEUP = 16;
+
+    /** Largest UDP payload of one IPv4 packet, so the most one GSO send may carry. */
+    static final int MAX_GSO_BYTES = 65_507;
 
     /** No Retry round trip: both sides are authenticated by keys, address validation buys nothing here. */
     private static final class NoRetry implements QuicTokenHandler {

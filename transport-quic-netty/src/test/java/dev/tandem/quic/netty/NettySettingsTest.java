@@ -24,7 +24,7 @@ class NettySettingsTest {
     void everyKeyIsRead() {
         NettySettings s = NettySettings.fromOptions(Map.of("authTimeoutMs", "700", "stallTimeoutMs", "0",
                 "netty.congestionControl", " CUBIC ", "netty.epoll", "False", "netty.gsoSegments", "32",
-                "netty.recvBatch", "16", "netty.maxUdpPayload", "1452"));
+                "netty.recvBatch", "16", "netty.maxUdpPayload", "1452", "netty.pmtuMaxPayload", "9000"));
         assertEquals(Duration.ofMillis(700), s.authTimeout());
         assertEquals(Duration.ZERO, s.stallTimeout());
         assertEquals("cubic", s.congestionControl());
@@ -32,6 +32,8 @@ class NettySettingsTest {
         assertEquals(32, s.gsoSegments());
         assertEquals(16, s.recvBatch());
         assertEquals(1452, s.maxUdpPayload());
+        assertEquals(9000, s.pmtuMaxPayload());
+        assertEquals(0, NettySettings.fromOptions(Map.of("netty.pmtuMaxPayload", "0")).pmtuMaxPayload());
     }
 
     @Test
@@ -42,6 +44,8 @@ class NettySettingsTest {
         assertMessage(Map.of("netty.epoll", "yes"), "netty.epoll");
         assertMessage(Map.of("netty.congestionControl", "vegas"), "netty.congestionControl");
         assertMessage(Map.of("netty.maxUdpPayload", "1100"), "netty.maxUdpPayload");
+        assertMessage(Map.of("netty.pmtuMaxPayload", "16384"), "netty.pmtuMaxPayload"); // quiche cannot reach it
+        assertMessage(Map.of("netty.pmtuMaxPayload", "1300"), "netty.pmtuMaxPayload"); // below maxUdpPayload
     }
 
     private static void assertMessage(Map<String, String> options, String key) {
