@@ -325,10 +325,21 @@ final class IncomingSession {
             tracker.startAttempt(1, resumed, doneCount);
             int maxFrame = Math.max(Wire.MAX_CONTROL, Wire.CHUNK_HEADER + chunkSize + SessionCipher.TAG_BYTES);
             byte[] plain = new byte[chunkSize];
+            byte[] frame = new byte[maxFrame]; // one buffer for every frame: chunks are decrypted straight out of it
             while (true) {
-                byte[] f = Wire.read(in, maxFrame);
+                int n = Frames.readInto(in, frame);
+                if (n < 0) {
+                    throw new java.io.EOFException("stream ended where a frame was expected");
+                }
+                if (n == 0) {
+                    throw new MalformedFrameException("empty frame");
+                }
+                if (frame[0] == Wire.CHUNK) {
+                    onChunk(frame, n, plain);
+                    continue;
+                }
+                byte[] f = Arrays.copyOf(frame, n);
                 switch (f[0]) {
-                    case Wire.CHUNK -> onChunk(f, plain);
                     case Wire.FILE_END -> onFileEnd(f);
                     case Wire.DONE -> {
                         onDone(in);
@@ -348,8 +359,8 @@ final class IncomingSession {
         }
     }
 
-    private void onChunk(byte[] f, byte[] plain) throws IOException {
-        if (f.length < Wire.CHUNK_HEADER + SessionCipher.TAG_BYTES) {
+    private void onChunk(byte[] f, int frameLen, byte[] plain) throws IOException {
+        if (frameLen < Wire.CHUNK_HEADER + SessionCipher.TAG_BYTES) {
             throw new TransferException(TransferError.PROTOCOL, "chunk too short");
         }
         ByteBuffer b = ByteBuffer.wrap(f, 1, Wire.CHUNK_HEADER - 1);
@@ -364,7 +375,7 @@ final class IncomingSession {
             throw new TransferException(TransferError.PROTOCOL, "chunk " + ci + " of file " + fi + " at offset " + off
                     + " (" + len + " bytes) is not the expected chunk at offset " + verified[fi]);
         }
-        cipher.open(fi, ci, off, len, f, Wire.CHUNK_HEADER, f.length - Wire.CHUNK_HEADER, plain, 0);
+        cipher.open(fi, ci, off, len, f, Wire.CHUNK_HEADER, frameLen - Wire.CHUNK_HEADER, plain, 0);
         md.update(plain, 0, len);
         if (!isZero(plain, len)) { // all-zero chunks stay holes: sparse files arrive sparse
             try {

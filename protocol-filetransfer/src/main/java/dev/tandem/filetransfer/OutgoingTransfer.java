@@ -225,7 +225,7 @@ final class OutgoingTransfer implements Runnable {
             lastProgressNanos = System.nanoTime();
             watching = true;
             byte[] plain = new byte[chunkSize];
-            byte[] frame = new byte[Wire.CHUNK_HEADER + chunkSize + SessionCipher.TAG_BYTES];
+            byte[] frame = new byte[Frames.HEADER_BYTES + Wire.CHUNK_HEADER + chunkSize + SessionCipher.TAG_BYTES];
             long attemptStart = System.nanoTime();
             long[] attemptBytes = {0};
             for (Source s : sources) {
@@ -385,9 +385,9 @@ final class OutgoingTransfer implements Runnable {
                 int len = (int) Math.min(chunkSize, e.size() - pos);
                 readFully(ch, plain, len, pos, e);
                 md.update(plain, 0, len);
-                Wire.chunkHeader(frame, fi, ci, pos, len);
-                int n = cipher.seal(fi, ci, pos, plain, 0, len, frame, Wire.CHUNK_HEADER);
-                write(frame, Wire.CHUNK_HEADER + n);
+                Wire.chunkHeader(frame, Frames.HEADER_BYTES, fi, ci, pos, len);
+                int n = cipher.seal(fi, ci, pos, plain, 0, len, frame, Frames.HEADER_BYTES + Wire.CHUNK_HEADER);
+                writeChunk(frame, Wire.CHUNK_HEADER + n);
                 pos += len;
                 ci++;
                 bytesSent += len;
@@ -444,6 +444,17 @@ final class OutgoingTransfer implements Runnable {
         sendLock.lock();
         try {
             Frames.write(out, frame, 0, len);
+            out.flush();
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** A chunk sealed in place after room for the frame header: sent without another copy. */
+    private void writeChunk(byte[] frame, int len) throws IOException {
+        sendLock.lock();
+        try {
+            Frames.writePrefixed(out, frame, len);
             out.flush();
         } finally {
             sendLock.unlock();

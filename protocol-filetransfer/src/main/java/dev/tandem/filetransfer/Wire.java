@@ -113,8 +113,8 @@ final class Wire {
         return f;
     }
 
-    /** Writes a chunk header into {@code buf} at 0; the ciphertext follows at {@link #CHUNK_HEADER}. */
-    static void chunkHeader(byte[] buf, int file, long chunk, long offset, int len) {
-        ByteBuffer.wrap(buf).put(CHUNK).putInt(file).putLong(chunk).putLong(offset).putInt(len);
+    /** Writes a chunk header into {@code buf} at {@code at}; the ciphertext follows it, {@link #CHUNK_HEADER} on. */
+    static void chunkHeader(byte[] buf, int at, int file, long chunk, long offset, int len) {
+        ByteBuffer.wrap(buf, at, CHUNK_HEADER).put(CHUNK).putInt(file).putLong(chunk).putLong(offset).putInt(len);
     }
 }

@@ -56,7 +56,7 @@ final class RawSender implements AutoCloseable {
 
     void chunk(int file, long chunk, long offset, byte[] data, boolean flipBit) throws IOException {
         byte[] frame = new byte[Wire.CHUNK_HEADER + data.length + SessionCipher.TAG_BYTES];
-        Wire.chunkHeader(frame, file, chunk, offset, data.length);
+        Wire.chunkHeader(frame, 0, file, chunk, offset, data.length);
         int n = cipher.seal(file, chunk, offset, data, 0, data.length, frame, Wire.CHUNK_HEADER);
         if (flipBit) {
             frame[Wire.CHUNK_HEADER + 3] ^= 0x01;

@@ -14,6 +14,8 @@ import java.io.OutputStream;
 public final class Frames {
     /** Default largest frame: 1 MiB. */
     public static final int DEFAULT_MAX = 1 << 20;
+    /** Bytes of the length prefix in front of every payload. */
+    public static final int HEADER_BYTES = 4;
 
     private Frames() {
     }
@@ -24,13 +26,28 @@ public final class Frames {
     }
 
     public static void write(OutputStream out, byte[] payload, int off, int len) throws IOException {
-        byte[] frame = new byte[4 + len];
+        byte[] frame = new byte[HEADER_BYTES + len];
+        putLength(frame, len);
+        System.arraycopy(payload, off, frame, HEADER_BYTES, len);
+        out.write(frame);
+    }
+
+    /**
+     * Writes one frame whose payload the caller already put at {@code buf[HEADER_BYTES, HEADER_BYTES + len)}: the
+     * length goes into the first {@link #HEADER_BYTES} bytes and the frame leaves in one write, without the copy
+     * {@link #write(OutputStream, byte[], int, int)} makes. For hot paths that reuse one buffer (file chunks).
+     */
+    public static void writePrefixed(OutputStream out, byte[] buf, int len) throws IOException {
+        java.util.Objects.checkFromIndexSize(HEADER_BYTES, len, buf.length);
+        putLength(buf, len);
+        out.write(buf, 0, HEADER_BYTES + len);
+    }
+
+    private static void putLength(byte[] frame, int len) {
         frame[0] = (byte) (len >>> 24);
         frame[1] = (byte) (len >>> 16);
         frame[2] = (byte) (len >>> 8);
         frame[3] = (byte) len;
-        System.arraycopy(payload, off, frame, 4, len);
-        out.write(frame);
     }
 
     /**
@@ -41,12 +58,39 @@ public final class Frames {
      * @throws MalformedFrameException if the stream ends inside a frame
      */
     public static byte[] read(InputStream in, int maxBytes) throws IOException {
-        byte[] header = new byte[4];
-        int got = readFully(in, header);
-        if (got == 0) {
+        int len = readLength(in, maxBytes);
+        if (len < 0) {
             return null;
         }
-        if (got < 4) {
+        byte[] payload = new byte[len];
+        readPayload(in, payload, len);
+        return payload;
+    }
+
+    /**
+     * Reads one frame into {@code buf} (its payload at {@code buf[0, returned length)}), refusing a frame longer
+     * than {@code buf}: for hot paths that reuse one buffer instead of allocating a frame each time.
+     *
+     * @return the payload length, or -1 if the stream ended cleanly before a new frame began
+     * @throws FrameTooLargeException if the declared length exceeds {@code buf.length}
+     * @throws MalformedFrameException if the stream ends inside a frame
+     */
+    public static int readInto(InputStream in, byte[] buf) throws IOException {
+        int len = readLength(in, buf.length);
+        if (len >= 0) {
+            readPayload(in, buf, len);
+        }
+        return len;
+    }
+
+    /** The next frame's declared length, checked against {@code maxBytes}; -1 at a clean end of stream. */
+    private static int readLength(InputStream in, int maxBytes) throws IOException {
+        byte[] header = new byte[HEADER_BYTES];
+        int got = readFully(in, header, HEADER_BYTES);
+        if (got == 0) {
+            return -1;
+        }
+        if (got < HEADER_BYTES) {
             throw new MalformedFrameException("stream ended inside a frame header (" + got + " of 4 bytes)");
         }
         long len = ((header[0] & 0xffL) << 24) | ((header[1] & 0xff) << 16) | ((header[2] & 0xff) << 8)
@@ -54,12 +98,14 @@ public final class Frames {
         if (len > maxBytes) {
             throw new FrameTooLargeException(len, maxBytes);
         }
-        byte[] payload = new byte[(int) len];
-        int n = readFully(in, payload);
+        return (int) len;
+    }
+
+    private static void readPayload(InputStream in, byte[] buf, int len) throws IOException {
+        int n = readFully(in, buf, len);
         if (n < len) {
             throw new MalformedFrameException("stream ended inside a frame (" + n + " of " + len + " bytes)");
         }
-        return payload;
     }
 
     /** Reads one frame that must be there. */
@@ -71,10 +117,10 @@ public final class Frames {
         return f;
     }
 
-    private static int readFully(InputStream in, byte[] buf) throws IOException {
+    private static int readFully(InputStream in, byte[] buf, int len) throws IOException {
         int off = 0;
-        while (off < buf.length) {
-            int r = in.read(buf, off, buf.length - off);
+        while (off < len) {
+            int r = in.read(buf, off, len - off);
             if (r < 0) {
                 break;
             }

@@ -30,6 +30,41 @@ class FramesTest {
     }
 
     @Test
+    void prefixedWritesAndReadsIntoOneBufferMatchTheCopyingForms() throws Exception {
+        byte[] payload = new byte[5000];
+        new Random(2).nextBytes(payload);
+        byte[] prefixed = new byte[Frames.HEADER_BYTES + payload.length + 10]; // room to spare is left alone
+        System.arraycopy(payload, 0, prefixed, Frames.HEADER_BYTES, payload.length);
+        ByteArrayOutputStream viaPrefix = new ByteArrayOutputStream();
+        Frames.writePrefixed(viaPrefix, prefixed, payload.length);
+        Frames.writePrefixed(viaPrefix, prefixed, 0);
+        ByteArrayOutputStream viaCopy = new ByteArrayOutputStream();
+        Frames.write(viaCopy, payload);
+        Frames.write(viaCopy, new byte[0]);
+        assertArrayEquals(viaCopy.toByteArray(), viaPrefix.toByteArray());
+        assertThrows(IndexOutOfBoundsException.class, () -> Frames.writePrefixed(viaPrefix, prefixed, prefixed.length));
+
+        InputStream in = new ByteArrayInputStream(viaCopy.toByteArray());
+        byte[] buf = new byte[payload.length];
+        assertEquals(payload.length, Frames.readInto(in, buf));
+        assertArrayEquals(payload, buf);
+        assertEquals(0, Frames.readInto(in, buf));
+        assertEquals(-1, Frames.readInto(in, buf));
+    }
+
+    @Test
+    void aFrameLongerThanTheReadersBufferIsRefusedFromItsHeader() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Frames.write(out, new byte[11]);
+        FrameTooLargeException e = assertThrows(FrameTooLargeException.class,
+                () -> Frames.readInto(new ByteArrayInputStream(out.toByteArray()), new byte[10]));
+        assertEquals(11, e.declared());
+        assertEquals(10, e.limit());
+        assertThrows(MalformedFrameException.class,
+                () -> Frames.readInto(new ByteArrayInputStream(new byte[] {0, 0, 0, 5, 1, 2}), new byte[10]));
+    }
+
+    @Test
     void oversizedLengthIsRefusedBeforeAllocation() {
         // 0xFFFFFFFF would be 4 GiB: it must be refused from the header alone.
         InputStream in = new ByteArrayInputStream(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
