@@ -36,6 +36,11 @@ final class TransferBenchCommand implements Callable<Integer> {
             description = "Skip the raw-stream and TLS/TCP baselines: transfers only, for long reliability series.")
     boolean noBaselines;
 
+    @Option(names = "--warmup", converter = SizeConverter.class,
+            description = "Size of the unmeasured raw-stream round and transfer that warm the JIT first (default: the"
+                    + " file size, at most 256MiB). A JVM reaches full speed only after a few GiB.")
+    Long warmup;
+
     @Option(names = "--work-dir", description = "Where the generated file goes (default: a temporary directory).")
     Path workDir;
 
@@ -133,9 +138,11 @@ final class TransferBenchCommand implements Callable<Integer> {
         try (BenchNodes nodes = new BenchNodes(name, true)) {
             // One unmeasured round of each warms the JIT; then raw stream and transfer alternate, so both
             // see the same machine conditions.
-            long warm = Math.min(size, 256L << 20);
-            TransportBench.runTransport(factory, TransportBench.Options.of(warm, 1).withConnectSamples(0));
-            TransferBench.run(nodes.a, nodes.b, dir, warm, 1);
+            long warm = warmup != null ? warmup : Math.min(size, 256L << 20);
+            if (warm > 0) {
+                TransportBench.runTransport(factory, TransportBench.Options.of(warm, 1).withConnectSamples(0));
+                TransferBench.run(nodes.a, nodes.b, dir, warm, 1);
+            }
             for (int i = 0; i < runs; i++) {
                 if (!noBaselines) {
                     TransportBench.Summary rawRun = TransportBench.runTransport(factory,

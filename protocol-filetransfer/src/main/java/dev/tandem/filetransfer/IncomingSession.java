@@ -71,6 +71,8 @@ final class IncomingSession {
     private SessionCipher cipher;
     private int cur = -1;
     private FileSink sink;
+    /** Chunks a pipelined part-file writer may hold (memory: this many chunk-sized direct buffers per file). */
+    private static final int PIPELINE_DEPTH = 4;
     private MessageDigest md;
     private long sinceCheckpointBytes;
     private long lastCheckpointNanos = System.nanoTime();
@@ -434,10 +436,10 @@ final class IncomingSession {
             md = MessageDigest.getInstance("SHA-256");
             if (verified[fi] == 0) {
                 Files.deleteIfExists(part);
-                sink = ft.sinkFactory().open(part, true);
+                sink = pipelined(ft.sinkFactory().open(part, true), fi);
             } else {
                 rehash(part, verified[fi]);
-                sink = ft.sinkFactory().open(part, false);
+                sink = pipelined(ft.sinkFactory().open(part, false), fi);
                 sink.setLength(verified[fi]);
             }
         } catch (NoSuchAlgorithmException e) {
@@ -447,6 +449,16 @@ final class IncomingSession {
         }
         cur = fi;
         tracker.file(fs.path());
+    }
+
+    /**
+     * A file of more than a few chunks is written on a thread of its own, so decrypting and hashing overlap the disk;
+     * small files are written directly (a thread per file would cost more than it saves).
+     */
+    private FileSink pipelined(FileSink s, int fi) {
+        long remaining = files[fi].size() - verified[fi];
+        return remaining > (long) PIPELINE_DEPTH * chunkSize
+                ? new PipelinedSink(s, chunkSize, PIPELINE_DEPTH, "tandem-ft-writer-" + id.substring(0, 10)) : s;
     }
 
     /** MessageDigest state cannot be saved, so a resumed file's verified prefix is read back and hashed again. */
