@@ -2,10 +2,13 @@
 # Measures scp and a Tandem file transfer over the Netty transport side by side on loopback, alternating, so both
 # see the same machine. Starts a private sshd on 127.0.0.1 with throwaway keys in a temporary directory (needs
 # openssh-server and openssh-client installed; nothing outside that directory is touched) and stops it at the end.
-# Usage: transport-quic-netty/scp-compare.sh [size in MiB, default 512] [rounds, default 3]
+# Usage: transport-quic-netty/scp-compare.sh [size in MiB, default 512] [rounds, default 3] [Tandem warm-up, default 256MiB]
+# The warm-up is what each fresh Tandem process moves, untimed, before its timed transfer: 256MiB is close to a
+# one-off `tandem send`; 2GiB stands for a long-running `tandem up`, whose JIT has compiled the data path.
 set -euo pipefail
 size_mib="${1:-512}"
 rounds="${2:-3}"
+warmup="${3:-256MiB}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sshd="$(command -v sshd || echo /usr/sbin/sshd)"
 sftp_server="$( (ls /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server /usr/libexec/sftp-server 2>/dev/null || true) | head -1)"
@@ -54,12 +57,12 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 for r in $(seq "$rounds"); do
   scp_once "" >> "$work/scp_default"
   scp_once "-c aes128-gcm@openssh.com" >> "$work/scp_gcm"
-  "$root/tandem" bench transfer --transport netty --runs 1 --size "${size_mib}MiB" --no-baselines --json \
+  "$root/tandem" bench transfer --transport netty --runs 1 --size "${size_mib}MiB" --warmup "$warmup" --no-baselines --json \
     | tr ',' '\n' | sed -n 's/.*"medianMBps":\([0-9.]*\).*/\1/p' | head -1 | awk '{ printf "%.1f\n", $1 }' \
     >> "$work/tandem"
 done
 d=$(median < "$work/scp_default"); g=$(median < "$work/scp_gcm"); t=$(median < "$work/tandem")
 echo "scp (default cipher) MB/s: $(tr '\n' ' ' < "$work/scp_default")-> median $d"
 echo "scp (aes128-gcm)     MB/s: $(tr '\n' ' ' < "$work/scp_gcm")-> median $g"
-echo "tandem over netty    MB/s: $(tr '\n' ' ' < "$work/tandem")-> median $t"
+echo "tandem over netty    MB/s (after $warmup warm-up): $(tr '\n' ' ' < "$work/tandem")-> median $t"
 awk -v t="$t" -v d="$d" -v g="$g" 'BEGIN { printf "tandem/scp: %.2fx (default cipher), %.2fx (aes128-gcm)\n", t / d, t / g }'
