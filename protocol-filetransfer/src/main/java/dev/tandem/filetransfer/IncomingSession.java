@@ -643,8 +643,26 @@ final class IncomingSession {
     private void keepPartials() throws IOException {
         try {
             checkpoint();
-        } finally {
+        } catch (IOException unwritten) {
+            // The part file refused the last writes (disk full, I/O error): the transfer's own error already says so.
+            // Its queued writes are lost, so the journal stays at the last progress that was forced to disk.
+            log.debug("transfer {} keeps its last durable progress: {}", id.substring(0, 10), unwritten.toString());
+            try {
+                saveJournal();
+            } finally {
+                closeSinkAfterFailure();
+            }
+            return;
+        }
+        closeSink();
+    }
+
+    /** Closes the part file whose writer already failed; that failure is reported, so it is not thrown again. */
+    private void closeSinkAfterFailure() {
+        try {
             closeSink();
+        } catch (IOException alreadyReported) {
+            log.debug("closing the part file of transfer {}: {}", id.substring(0, 10), alreadyReported.toString());
         }
     }
 
