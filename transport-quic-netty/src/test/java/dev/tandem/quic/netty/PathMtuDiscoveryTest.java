@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.tandem.core.transport.PeerConnection;
 import dev.tandem.core.transport.PeerStream;
 import io.netty.channel.epoll.Epoll;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,17 +65,25 @@ class PathMtuDiscoveryTest {
         }
     }
 
-    /** Enough traffic for discovery to run, checked byte for byte. */
+    /**
+     * Enough traffic for discovery to run, checked byte for byte. The writer runs beside the reader: the receiving
+     * stream holds only a bounded queue, so writing everything before reading would stall.
+     */
     private static void send(NettyPair p) throws Exception {
         byte[] data = new byte[BYTES];
         new Random(3).nextBytes(data);
         PeerStream out = p.clientSide.openBidirectional();
-        try (OutputStream o = out.output()) {
-            o.write(data);
-        }
+        CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+            try (OutputStream o = out.output()) {
+                o.write(data);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
         PeerStream in = p.serverSide.acceptStream();
         try (InputStream i = in.input()) {
             assertArrayEquals(data, i.readAllBytes());
         }
+        written.get(30, TimeUnit.SECONDS);
     }
 }
