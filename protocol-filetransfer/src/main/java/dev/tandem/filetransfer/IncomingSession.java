@@ -329,13 +329,7 @@ final class IncomingSession {
             byte[] plain = new byte[chunkSize];
             byte[] frame = new byte[maxFrame]; // one buffer for every frame: chunks are decrypted straight out of it
             while (true) {
-                int n = Frames.readInto(in, frame);
-                if (n < 0) {
-                    throw new java.io.EOFException("stream ended where a frame was expected");
-                }
-                if (n == 0) {
-                    throw new MalformedFrameException("empty frame");
-                }
+                int n = Wire.readInto(in, frame);
                 if (frame[0] == Wire.CHUNK) {
                     onChunk(frame, n, plain);
                     continue;

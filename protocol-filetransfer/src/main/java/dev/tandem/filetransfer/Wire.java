@@ -107,10 +107,21 @@ final class Wire {
 
     static byte[] read(InputStream in, int max) throws IOException {
         byte[] f = Frames.readRequired(in, max);
-        if (f.length == 0) {
+        requireType(f.length);
+        return f;
+    }
+
+    /** {@link #read} into a reused buffer (no longer than {@code buf}); returns the frame's length. */
+    static int readInto(InputStream in, byte[] buf) throws IOException {
+        return requireType(Frames.readRequiredInto(in, buf));
+    }
+
+    /** Every message starts with its type byte. */
+    private static int requireType(int frameLength) throws MalformedFrameException {
+        if (frameLength == 0) {
             throw new MalformedFrameException("empty frame");
         }
-        return f;
+        return frameLength;
     }
 
     /** Writes a chunk header into {@code buf} at {@code at}; the ciphertext follows it, {@link #CHUNK_HEADER} on. */

@@ -112,9 +112,22 @@ public final class Frames {
     public static byte[] readRequired(InputStream in, int maxBytes) throws IOException {
         byte[] f = read(in, maxBytes);
         if (f == null) {
-            throw new EOFException("stream ended where a frame was expected");
+            throw noFrame();
         }
         return f;
+    }
+
+    /** {@link #readInto} for a frame that must be there; returns its payload length. */
+    public static int readRequiredInto(InputStream in, byte[] buf) throws IOException {
+        int len = readInto(in, buf);
+        if (len < 0) {
+            throw noFrame();
+        }
+        return len;
+    }
+
+    private static EOFException noFrame() {
+        return new EOFException("stream ended where a frame was expected");
     }
 
     private static int readFully(InputStream in, byte[] buf, int len) throws IOException {

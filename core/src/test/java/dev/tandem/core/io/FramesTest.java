@@ -27,6 +27,7 @@ class FramesTest {
         assertArrayEquals(big, Frames.read(in, 100_000));
         assertNull(Frames.read(in, 100_000));
         assertThrows(EOFException.class, () -> Frames.readRequired(new ByteArrayInputStream(new byte[0]), 10));
+        assertThrows(EOFException.class, () -> Frames.readRequiredInto(new ByteArrayInputStream(new byte[0]), new byte[10]));
     }
 
     @Test

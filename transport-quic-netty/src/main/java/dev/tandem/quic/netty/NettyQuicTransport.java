@@ -328,6 +328,7 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
     }
 
     private void common(QuicCodecBuilder<?> b, int window, int bidi, int uni) {
+        int largestDatagram = pmtuMax > 0 ? pmtuMax : settings.maxUdpPayload(); // with discovery on, its ceiling
         b.maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .initialMaxData(Math.max(settings.connectionWindowBytes(), window))
                 .initialMaxStreamDataBidirectionalLocal(window)
@@ -339,8 +340,8 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
                         settings.congestionControl().toUpperCase(java.util.Locale.ROOT)))
                 .localConnectionIdLength(DatagramDemux.CID_LENGTH)
                 .discoverPmtu(pmtuMax > 0)
-                .maxSendUdpPayloadSize(pmtuMax > 0 ? pmtuMax : settings.maxUdpPayload())
-                .maxRecvUdpPayloadSize(pmtuMax > 0 ? pmtuMax : settings.maxUdpPayload())
+                .maxSendUdpPayloadSize(largestDatagram)
+                .maxRecvUdpPayloadSize(largestDatagram)
                 .activeMigration(false);
     }
 

@@ -116,16 +116,16 @@ public record NettySettings(Duration authTimeout, Duration stallTimeout, int soc
                 gsoSegments, recvBatch, maxUdpPayload, pmtuMaxPayload);
     }
 
-    /**
-     * The same settings on the given socket path: epoll with {@code gso} segments per send and {@code recvBatch}
-     * datagrams per receive call, or NIO when {@code epoll} is false.
-     */
     /** The same settings with path MTU discovery probing up to {@code max} bytes of UDP payload (0 = off). */
     public NettySettings withPmtuMaxPayload(int max) {
         return new NettySettings(authTimeout, stallTimeout, socketBufferBytes, connectionWindowBytes, congestionControl,
                 epoll, gsoSegments, recvBatch, maxUdpPayload, max);
     }
 
+    /**
+     * The same settings on the given socket path: epoll with {@code gso} segments per send and {@code recvBatch}
+     * datagrams per receive call, or NIO when {@code epoll} is false.
+     */
     public NettySettings withIo(boolean epoll, int gso, int recvBatch, String congestionControl) {
         return new NettySettings(authTimeout, stallTimeout, socketBufferBytes, connectionWindowBytes, congestionControl,
                 epoll, gso, recvBatch, maxUdpPayload, pmtuMaxPayload);
