@@ -26,6 +26,9 @@ final class BenchCommand {
         @ParentCommand
         BenchCommand bench;
 
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--transport", description = "Transport to measure (default: the best available).")
         String transport;
 
@@ -34,6 +37,10 @@ final class BenchCommand {
 
         @Option(names = "--throughput-requests", description = "Pipelined requests for throughput (default ${DEFAULT-VALUE}).")
         int throughput = 50_000;
+
+        @Option(names = "--warmup-requests", description = "Pipelined requests sent untimed before the throughput "
+                + "phase, so the JIT has compiled that path (default ${DEFAULT-VALUE}).")
+        int warmup = 50_000;
 
         @Option(names = "--window", description = "Requests in flight for throughput (default ${DEFAULT-VALUE}).")
         int window = 256;
@@ -44,11 +51,16 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             Output out = bench.root.output();
+            if (requests < 1 || throughput < 1 || warmup < 0 || window < 1 || payload < 0) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--requests, --throughput-requests and --window must be at least 1; --warmup-requests and"
+                                + " --payload at least 0");
+            }
             try (BenchNodes nodes = new BenchNodes(transport, true)) {
                 MessagingBench.install(Messaging.of(nodes.a));
                 MessagingBench.install(Messaging.of(nodes.b));
-                MessagingBench.Result r = MessagingBench.run(Messaging.of(nodes.a), nodes.b.id(), requests, throughput,
-                        window, payload);
+                MessagingBench.Result r = MessagingBench.run(Messaging.of(nodes.a), nodes.b.id(), requests, warmup,
+                        throughput, window, payload);
                 Map<String, Object> f = new LinkedHashMap<>();
                 f.put("bench", "messaging");
                 f.put("transport", nodes.a.transportName());
@@ -58,6 +70,7 @@ final class BenchCommand {
                 f.put("maxMicros", r.max().toNanos() / 1000.0);
                 f.put("messagesPerSecond", Math.round(r.messagesPerSecond()));
                 f.put("window", r.window());
+                f.put("warmupRequests", warmup);
                 f.put("payloadBytes", payload);
                 f.put("cpus", Runtime.getRuntime().availableProcessors());
                 out.result(String.format("messaging over %s, %d-byte payloads:%n  round trip p50 %.3f ms, p99 %.3f ms,"

@@ -13,13 +13,21 @@ class BenchCommandTest {
     @Test
     void messagingBenchReportsParsableFigures() throws Exception {
         CliRunner.Result r = CliRunner.inProcess("bench", "messaging", "--transport", "memory", "--json",
-                "--requests", "200", "--throughput-requests", "1000");
+                "--requests", "200", "--warmup-requests", "500", "--throughput-requests", "1000");
         assertEquals(0, r.exit(), r.err());
         JsonNode n = new ObjectMapper().readTree(r.out());
         assertEquals("memory", n.get("transport").asText());
         assertTrue(n.get("p50Micros").asDouble() > 0);
         assertTrue(n.get("p50Micros").asDouble() <= n.get("p99Micros").asDouble());
         assertTrue(n.get("messagesPerSecond").asLong() > 0);
+        assertEquals(500, n.get("warmupRequests").asInt());
+    }
+
+    @Test
+    void aWindowOfZeroIsABadCommandLine() {
+        CliRunner.Result r = CliRunner.inProcess("bench", "messaging", "--transport", "memory", "--window", "0");
+        assertEquals(ExitCodes.USAGE, r.exit());
+        assertTrue(r.err().contains("--window must be at least 1"), r.err());
     }
 
     @Test

@@ -25,18 +25,21 @@ final class Channel {
     private final AtomicLong nextId = new AtomicLong(1);
     final Map<Long, CompletableFuture<Envelope>> pending = new ConcurrentHashMap<>();
     final SerialExecutor listeners;
+    final RequestWorkers requests;
     private final java.util.ArrayDeque<byte[]> queue = new java.util.ArrayDeque<>();
     private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long lastReceivedNanos = System.nanoTime();
     private boolean writing;
     private IOException writeFailure;
 
-    Channel(PeerConnection connection, PeerStream stream, EnvelopeCodec codec, SerialExecutor listeners) {
+    Channel(PeerConnection connection, PeerStream stream, EnvelopeCodec codec, SerialExecutor listeners,
+            RequestWorkers requests) {
         this.connection = connection;
         this.stream = stream;
         this.out = stream.output();
         this.codec = codec;
         this.listeners = listeners;
+        this.requests = requests;
     }
 
     NodeId peer() {

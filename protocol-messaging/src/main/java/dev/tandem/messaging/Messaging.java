@@ -24,7 +24,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +68,8 @@ public final class Messaging implements ProtocolHandler {
     static final String PING = "tandem.ping";
     static final String PONG = "tandem.pong";
     private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
+    /** How long request handlers may all be busy, with requests queued, before another worker joins them. */
+    static final long HANDLER_LAG_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final Logger log = LoggerFactory.getLogger(Messaging.class);
 
     /** Body of the built-in ping and pong. */
@@ -82,14 +87,20 @@ public final class Messaging implements ProtocolHandler {
     private volatile boolean closed;
     private PresenceKeeper presence;
     private final ChannelProbe probe;
+    private final ScheduledExecutorService timer;
 
     Messaging(ProtocolContext ctx) {
         this.ctx = ctx;
         this.codec = new EnvelopeCodec(EnvelopeCodec.defaultMapper());
         this.maxFrame = Integer.parseInt(ctx.options().getOrDefault(MAX_FRAME_OPTION, String.valueOf(Frames.DEFAULT_MAX)));
         long probeAfter = probeAfterMillis(ctx.options());
-        this.probe = probeAfter == 0 ? null
-                : new ChannelProbe(open, Duration.ofMillis(probeAfter), ctx.nodeId().shortForm());
+        String label = ctx.nodeId().shortForm();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tandem-msg-timer-" + label);
+            t.setDaemon(true);
+            return t;
+        });
+        this.probe = probeAfter == 0 ? null : new ChannelProbe(open, Duration.ofMillis(probeAfter), timer);
         register(Chat.TYPE, Chat.class);
         register(PING, Ping.class);
         register(PONG, Pong.class);
@@ -176,7 +187,7 @@ public final class Messaging implements ProtocolHandler {
             long id = ch.nextId();
             CompletableFuture<Envelope> reply = new Channel.PendingReply(System.nanoTime());
             ch.pending.put(id, reply);
-            reply.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).whenComplete((env, e) -> {
+            reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((env, e) -> {
                 ch.pending.remove(id);
                 if (e != null) {
                     Throwable cause = unwrap(e);
@@ -273,7 +284,7 @@ public final class Messaging implements ProtocolHandler {
         ctx.connect(device, ALPN).thenApply(conn -> {
             try {
                 PeerStream s = conn.openBidirectional();
-                Channel c = new Channel(conn, s, codec, new SerialExecutor(ctx.executor()));
+                Channel c = newChannel(conn, s);
                 c.send(new Envelope(Envelope.HELLO, 0, null, null, null, null));
                 channels.put(device, c);
                 open.add(c);
@@ -300,6 +311,11 @@ public final class Messaging implements ProtocolHandler {
         return t instanceof UncheckedIOException u ? u.getCause() : t;
     }
 
+    private Channel newChannel(PeerConnection connection, PeerStream stream) {
+        return new Channel(connection, stream, codec, new SerialExecutor(ctx.executor()),
+                new RequestWorkers(ctx.executor(), timer, HANDLER_LAG_NANOS));
+    }
+
     private void startReader(Channel c) {
         try {
             ctx.executor().execute(() -> readLoop(c));
@@ -319,7 +335,7 @@ public final class Messaging implements ProtocolHandler {
             return;
         }
         s.setReadTimeout(Duration.ZERO);
-        Channel c = new Channel(connection, s, codec, new SerialExecutor(ctx.executor()));
+        Channel c = newChannel(connection, s);
         channels.put(connection.remoteNodeId(), c);
         open.add(c);
         readLoop(c);
@@ -411,12 +427,7 @@ public final class Messaging implements ProtocolHandler {
             answer(c, e, Ping.class, h); // on the reader: a pong must not queue behind slow handlers (ChannelProbe)
             return;
         }
-        Runnable task = () -> answer(c, e, type.get(), h);
-        try {
-            ctx.executor().execute(task);
-        } catch (RejectedExecutionException ex) {
-            task.run(); // pool full: answer here, slowing this peer only
-        }
+        c.requests.execute(() -> answer(c, e, type.get(), h));
     }
 
     private void answer(Channel c, Envelope e, Class<?> type, RequestHandler<Object, ?> h) {
@@ -461,6 +472,7 @@ public final class Messaging implements ProtocolHandler {
         if (probe != null) {
             probe.close();
         }
+        timer.shutdownNow();
         synchronized (this) {
             if (presence != null) {
                 presence.close();

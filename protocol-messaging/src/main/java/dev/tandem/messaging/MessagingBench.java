@@ -34,11 +34,12 @@ public final class MessagingBench {
     }
 
     /**
-     * Sends {@code latencyRequests} requests one after another (latency), then {@code throughputRequests}
-     * with up to {@code window} in flight (throughput), from {@code client} to {@code server}.
+     * Sends {@code latencyRequests} requests one after another (latency), then {@code warmupRequests} with up to
+     * {@code window} in flight untimed (so the JIT has compiled the pipelined path), then {@code throughputRequests}
+     * the same way, timed (throughput), from {@code client} to {@code server}.
      */
-    public static Result run(Messaging client, NodeId server, int latencyRequests, int throughputRequests, int window,
-            int payloadBytes) throws Exception {
+    public static Result run(Messaging client, NodeId server, int latencyRequests, int warmupRequests,
+            int throughputRequests, int window, int payloadBytes) throws Exception {
         String pad = "x".repeat(payloadBytes);
         for (int i = 0; i < Math.min(200, latencyRequests); i++) { // warm-up: JIT, connection, windows
             client.request(server, new Echo(i, pad), Echo.class).get(30, TimeUnit.SECONDS);
@@ -54,10 +55,19 @@ public final class MessagingBench {
             }
         }
         Arrays.sort(rtts);
+        pipelined(client, server, warmupRequests, window, pad, "warm-up");
+        double seconds = pipelined(client, server, throughputRequests, window, pad, "pipelined");
+        return new Result(latencyRequests, Duration.ofNanos(percentile(rtts, 50)), Duration.ofNanos(percentile(rtts, 99)),
+                Duration.ofNanos(rtts[rtts.length - 1]), throughputRequests / seconds, window);
+    }
+
+    /** Sends {@code count} requests with up to {@code window} in flight; returns the seconds until all replied. */
+    private static double pipelined(Messaging client, NodeId server, int count, int window, String pad, String phase)
+            throws Exception {
         Semaphore inFlight = new Semaphore(window);
-        List<CompletableFuture<Echo>> all = new ArrayList<>(throughputRequests);
+        List<CompletableFuture<Echo>> all = new ArrayList<>(count);
         long t0 = System.nanoTime();
-        for (int i = 0; i < throughputRequests; i++) {
+        for (int i = 0; i < count; i++) {
             inFlight.acquire();
             CompletableFuture<Echo> f = client.request(server, new Echo(i, pad), Echo.class);
             f.whenComplete((e, err) -> inFlight.release());
@@ -67,14 +77,12 @@ public final class MessagingBench {
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             long open = all.stream().filter(f -> !f.isDone()).count();
-            TimeoutException t = new TimeoutException(open + " of " + throughputRequests
-                    + " pipelined requests had no reply within 120 s");
+            TimeoutException t = new TimeoutException(open + " of " + count + " " + phase
+                    + " requests had no reply within 120 s");
             t.initCause(e);
             throw t;
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Result(latencyRequests, Duration.ofNanos(percentile(rtts, 50)), Duration.ofNanos(percentile(rtts, 99)),
-                Duration.ofNanos(rtts[rtts.length - 1]), throughputRequests / seconds, window);
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static <T> T await(CompletableFuture<T> f, int seconds, String what) throws Exception {

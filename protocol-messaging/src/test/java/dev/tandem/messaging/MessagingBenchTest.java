@@ -22,7 +22,7 @@ class MessagingBenchTest {
             TestNodes.pairDirectly(a, b);
             MessagingBench.install(Messaging.of(a));
             MessagingBench.install(Messaging.of(b));
-            MessagingBench.Result r = MessagingBench.run(Messaging.of(a), b.id(), 300, 2000, 64, 16);
+            MessagingBench.Result r = MessagingBench.run(Messaging.of(a), b.id(), 300, 500, 2000, 64, 16);
             assertEquals(300, r.requests());
             assertTrue(r.p50().compareTo(r.p99()) <= 0 && r.p99().compareTo(r.max()) <= 0, r.toString());
             assertTrue(r.messagesPerSecond() > 0, r.toString());

@@ -86,6 +86,19 @@ final class NettyPeerConnection extends ChannelInboundHandlerAdapter implements 
         return f.getNow().pmtu();
     }
 
+    /** QUIC packets this connection has sent so far (for tests and diagnostics); asks the event loop. */
+    long packetsSent() throws IOException {
+        QuicChannel ch = channel;
+        if (ch == null || !ch.isActive()) {
+            throw new IOException("connection to " + remoteLabel() + " is not open");
+        }
+        io.netty.util.concurrent.Future<io.netty.handler.codec.quic.QuicConnectionStats> f = ch.collectStats();
+        if (!f.awaitUninterruptibly(1, TimeUnit.SECONDS) || !f.isSuccess()) {
+            throw new IOException("no statistics from the connection to " + remoteLabel(), f.cause());
+        }
+        return f.getNow().sent();
+    }
+
     void channel(QuicChannel ch) {
         this.channel = ch;
     }

@@ -29,7 +29,6 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -43,17 +42,21 @@ import org.slf4j.LoggerFactory;
  *   <li>Receive: a queue bounded by the stream window; when it is full auto-read is switched off, so quiche stops
  *       granting the peer flow-control credit (back-pressure, no unbounded buffering). Reading it below half turns
  *       auto-read back on.</li>
- *   <li>Send: each write copies into a buffer and queues it on the channel; the writer waits while the channel is
- *       not writable (bounded by its write-buffer high-water mark). FIN goes on a frame queued after the last
- *       write, never through {@code shutdownOutput()}, which would overtake queued data.</li>
+ *   <li>Send: writes are copied into at most {@link #MAX_UNSENT} bytes of unsent buffers, which one event-loop task
+ *       hands to the channel together (see {@link Out}); the writer waits while that is full or quiche has no send
+ *       capacity for the stream. FIN goes with the last send task, never through {@code shutdownOutput()}, which
+ *       would overtake unsent data.</li>
  *   <li>A writer that sees no progress for the stall timeout resets the stream ({@link CloseCode#STALLED}) and
  *       gets a {@link StallException}.</li>
  * </ul>
  */
 final class NettyPeerStream extends ChannelInboundHandlerAdapter implements PeerStream {
     private static final Logger LOG = LoggerFactory.getLogger(NettyPeerStream.class);
-    /** Largest buffer handed to the channel per write. */
-    static final int WRITE_CHUNK = 64 * 1024;
+    /** Most bytes written but not yet handed to the event loop; a writer waits beyond it. */
+    static final int MAX_UNSENT = 256 * 1024;
+    /** Largest and smallest buffer the unsent data is copied into. */
+    private static final int SEGMENT = 64 * 1024;
+    private static final int MIN_SEGMENT = 2048;
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CLOSE_EVENT_WAIT_MS = 2000;
 
@@ -482,9 +485,21 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         }
     }
 
+    /**
+     * The send side. Writes are copied into a bounded list of unsent buffers, and one task on the event loop hands
+     * everything gathered so far to the channel in a single write. Netty's QUIC stream has no outbound buffer: each
+     * channel write goes straight into quiche and out to the socket, so a write per call would send one packet per
+     * small message; gathered, they share full packets. Ordering holds because a task always takes all unsent data,
+     * and tasks run in order on the one event loop.
+     */
     private final class Out extends OutputStream {
         private final byte[] one = new byte[1];
-        private final AtomicInteger unflushedWrites = new AtomicInteger();
+        private final Runnable sendTask = this::sendUnsent;
+        private final ArrayDeque<ByteBuf> unsent = new ArrayDeque<>(); // guarded by lock
+        private int unsentBytes;        // guarded by lock
+        private boolean sendScheduled;  // guarded by lock
+        private boolean finPending;     // guarded by lock
+        private long sends;             // guarded by lock: tasks run, for the stall check
         private volatile IOException reportedFailure;
 
         @Override
@@ -497,31 +512,111 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         public void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             for (int done = 0; done < len; ) {
-                int n = Math.min(WRITE_CHUNK, len - done);
-                QuicStreamChannel ch = awaitWritable();
-                ByteBuf buf = ch.alloc().directBuffer(n);
-                buf.writeBytes(b, off + done, n);
-                unflushedWrites.incrementAndGet();
-                ch.write(buf).addListener(this::onWritten);
+                QuicStreamChannel ch;
+                boolean schedule;
+                lock.lock();
                 try {
-                    ch.eventLoop().execute(() -> flushIfLast(ch));
-                } catch (RejectedExecutionException e) {
-                    throw connection.isOpen() ? new TransportException("stream " + id() + ": event loop stopped", e)
-                            : connection.closedNow();
+                    ch = awaitRoom();
+                    int n = Math.min(len - done, MAX_UNSENT - unsentBytes);
+                    append(ch, b, off + done, n);
+                    done += n;
+                    schedule = !sendScheduled;
+                    sendScheduled = true;
+                } finally {
+                    lock.unlock();
                 }
-                done += n;
+                if (schedule) {
+                    schedule(ch);
+                }
             }
         }
 
-        /**
-         * Runs on the event loop after each write: only the last of a burst flushes, so many small writes (messages
-         * with many in flight) leave in full packets instead of one packet each. A write is always queued before its
-         * own flush task, so none is left unflushed.
-         */
-        private void flushIfLast(QuicStreamChannel ch) {
-            if (unflushedWrites.decrementAndGet() == 0) {
-                ch.flush();
+        /** Copies into the last unsent buffer while it has room, then into new ones of at most a segment. Lock held. */
+        private void append(QuicStreamChannel ch, byte[] b, int off, int len) {
+            unsentBytes += len;
+            ByteBuf last = unsent.peekLast();
+            if (last != null) {
+                int n = Math.min(len, last.maxWritableBytes());
+                last.writeBytes(b, off, n);
+                off += n;
+                len -= n;
             }
+            while (len > 0) {
+                int n = Math.min(len, SEGMENT);
+                ByteBuf buf = ch.alloc().directBuffer(Math.max(n, MIN_SEGMENT), SEGMENT);
+                buf.writeBytes(b, off, n);
+                unsent.add(buf);
+                off += n;
+                len -= n;
+            }
+        }
+
+        private void schedule(QuicStreamChannel ch) throws IOException {
+            try {
+                ch.eventLoop().execute(sendTask);
+            } catch (RejectedExecutionException e) {
+                lock.lock();
+                try {
+                    releaseUnsent();
+                    sendScheduled = false;
+                } finally {
+                    lock.unlock();
+                }
+                throw connection.isOpen() ? new TransportException("stream " + id() + ": event loop stopped", e)
+                        : connection.closedNow();
+            }
+        }
+
+        /** On the event loop: one channel write of everything unsent, with FIN if the output was closed meanwhile. */
+        private void sendUnsent() {
+            QuicStreamChannel ch = channel;
+            ByteBuf data;
+            boolean fin;
+            lock.lock();
+            try {
+                sendScheduled = false;
+                sends++;
+                fin = finPending;
+                finPending = false;
+                if (writeFailure != null) {
+                    releaseUnsent();
+                    return;
+                }
+                data = takeUnsent(ch);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            if (fin) {
+                ch.writeAndFlush(new DefaultQuicStreamFrame(data, true)).addListener(this::onWritten);
+            } else if (data.isReadable()) {
+                ch.writeAndFlush(data).addListener(this::onWritten);
+            } else {
+                data.release();
+            }
+        }
+
+        private ByteBuf takeUnsent(QuicStreamChannel ch) {
+            int n = unsent.size();
+            unsentBytes = 0;
+            if (n == 0) {
+                return Unpooled.EMPTY_BUFFER;
+            }
+            if (n == 1) {
+                return unsent.poll();
+            }
+            io.netty.buffer.CompositeByteBuf all = ch.alloc().compositeDirectBuffer(n);
+            for (ByteBuf b; (b = unsent.poll()) != null; ) {
+                all.addComponent(true, b);
+            }
+            return all;
+        }
+
+        private void releaseUnsent() {
+            for (ByteBuf b; (b = unsent.poll()) != null; ) {
+                b.release();
+            }
+            unsentBytes = 0;
         }
 
         private void onWritten(io.netty.util.concurrent.Future<? super Void> f) {
@@ -534,49 +629,47 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
             }
         }
 
-        /** Waits until the channel takes more data; fails on error, and with a stall after no progress. */
-        private QuicStreamChannel awaitWritable() throws IOException {
+        /**
+         * Waits, lock held, until there is room among the unsent buffers and the channel takes more data; fails on
+         * error, and with a stall after no progress for the stall timeout.
+         */
+        private QuicStreamChannel awaitRoom() throws IOException {
             QuicStreamChannel ch = channel;
             long stallNanos = connection.transport().settings().stallTimeout().toNanos();
             long lastProgress = System.nanoTime();
-            long lastPending = Long.MAX_VALUE;
-            lock.lock();
-            try {
-                while (true) {
-                    IOException f = writeFailure;
-                    if (f != null) {
-                        throw reported(f);
-                    }
-                    if (outputDone) {
-                        throw new TransportException("stream " + id() + " output is closed");
-                    }
-                    if (ch.isWritable()) {
-                        return ch;
-                    }
-                    long pending = ch.bytesBeforeWritable();
-                    long now = System.nanoTime();
-                    if (pending < lastPending) {
-                        lastPending = pending;
-                        lastProgress = now;
-                    } else if (stallNanos > 0 && now - lastProgress >= stallNanos) {
-                        Duration d = Duration.ofNanos(now - lastProgress);
-                        connection.transport().countStall();
-                        LOG.warn("stream {} of {}: no progress for {} ms with data pending; resetting it as stalled",
-                                id(), connection, d.toMillis());
-                        writeFailure = new StallException("stream " + id() + " to " + connection.remoteLabel(), d);
-                        outputDone = true;
-                        ch.shutdownOutput(wireCode(CloseCode.STALLED));
-                        throw reported(writeFailure);
-                    }
-                    try {
-                        changed.awaitNanos(WAIT_SLICE_NANOS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedIOException("interrupted while writing stream " + id());
-                    }
+            long lastSends = sends;
+            while (true) {
+                IOException f = writeFailure;
+                if (f != null) {
+                    throw reported(f);
                 }
-            } finally {
-                lock.unlock();
+                if (outputDone) {
+                    throw new TransportException("stream " + id() + " output is closed");
+                }
+                if (unsentBytes < MAX_UNSENT && ch.isWritable()) {
+                    return ch;
+                }
+                long now = System.nanoTime();
+                if (sends != lastSends) {
+                    lastSends = sends;
+                    lastProgress = now;
+                } else if (stallNanos > 0 && now - lastProgress >= stallNanos) {
+                    Duration d = Duration.ofNanos(now - lastProgress);
+                    connection.transport().countStall();
+                    LOG.warn("stream {} of {}: no progress for {} ms with data pending; resetting it as stalled",
+                            id(), connection, d.toMillis());
+                    writeFailure = new StallException("stream " + id() + " to " + connection.remoteLabel(), d);
+                    outputDone = true;
+                    releaseUnsent();
+                    ch.shutdownOutput(wireCode(CloseCode.STALLED));
+                    throw reported(writeFailure);
+                }
+                try {
+                    changed.awaitNanos(WAIT_SLICE_NANOS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while writing stream " + id());
+                }
             }
         }
 
@@ -609,20 +702,31 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
             return f;
         }
 
+        /** FIN rides on the last send task, after all data; shutdownOutput() would overtake unsent data. */
         void close0() {
             if (outputDone) {
                 return;
             }
             outputDone = true;
             QuicStreamChannel ch = channel;
-            if (writeFailure == null && ch.isActive()) {
-                // FIN on a frame queued behind the data; shutdownOutput() would send FIN past queued writes.
-                ChannelFuture f = ch.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
-                f.addListener(done -> {
-                    if (!done.isSuccess()) {
-                        LOG.debug("stream {}: FIN not sent: {}", id(), String.valueOf(done.cause()));
-                    }
-                });
+            if (writeFailure != null || !ch.isActive()) {
+                return;
+            }
+            boolean schedule;
+            lock.lock();
+            try {
+                finPending = true;
+                schedule = !sendScheduled;
+                sendScheduled = true;
+            } finally {
+                lock.unlock();
+            }
+            if (schedule) {
+                try {
+                    schedule(ch);
+                } catch (IOException e) {
+                    LOG.debug("stream {}: FIN not sent: {}", id(), e.toString());
+                }
             }
         }
     }
