@@ -97,9 +97,14 @@ final class TransferBenchCommand implements Callable<Integer> {
                     m.transport(), m.failed(), m.transfers().size(), m.resumed()));
             double vsRaw = m.median() / m.rawMedian();
             double vsTls = m.median() / tlsMedian;
-            human.append(String.format("  %-6s median: transfer %.1f MB/s (%.1f CPU-s/GiB), raw stream %.1f MB/s; "
-                    + "transfer/raw %.2fx, transfer/TLS-TCP %.3fx%n", m.transport(), m.median(), m.cpuMedian(),
-                    m.rawMedian(), vsRaw, vsTls));
+            if (Double.isNaN(m.rawMedian())) { // --no-baselines
+                human.append(String.format("  %-6s median: transfer %.1f MB/s (%.1f CPU-s/GiB)%n", m.transport(),
+                        m.median(), m.cpuMedian()));
+            } else {
+                human.append(String.format("  %-6s median: transfer %.1f MB/s (%.1f CPU-s/GiB), raw stream %.1f MB/s; "
+                        + "transfer/raw %.2fx, transfer/TLS-TCP %.3fx%n", m.transport(), m.median(), m.cpuMedian(),
+                        m.rawMedian(), vsRaw, vsTls));
+            }
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("transport", m.transport());
             f.put("medianMBps", m.median());
@@ -108,9 +113,11 @@ final class TransferBenchCommand implements Callable<Integer> {
             f.put("reconnects", m.transfers().stream().mapToInt(TransferBench.Run::reconnects).sum());
             f.put("failedRuns", m.failed());
             f.put("resumedRuns", m.resumed());
-            f.put("rawStreamMedianMBps", m.rawMedian());
-            f.put("ratioToRawStream", vsRaw);
-            f.put("ratioToTlsTcp", vsTls);
+            if (!Double.isNaN(m.rawMedian())) { // JSON has no NaN: without baselines the fields are left out
+                f.put("rawStreamMedianMBps", m.rawMedian());
+                f.put("ratioToRawStream", vsRaw);
+                f.put("ratioToTlsTcp", vsTls);
+            }
             f.put("perRunMBps", m.transfers().stream().map(TransferBench.Run::megabytesPerSecond).toList());
             perTransport.add(f);
         }
@@ -124,7 +131,9 @@ final class TransferBenchCommand implements Callable<Integer> {
         f.put("bench", "transfer");
         f.put("bytes", size);
         f.put("runs", runs);
-        f.put("tlsTcpMedianMBps", tlsMedian);
+        if (!noBaselines) {
+            f.put("tlsTcpMedianMBps", tlsMedian);
+        }
         f.put("transports", perTransport);
         f.put("cpus", Runtime.getRuntime().availableProcessors());
         out.result(human.toString(), f);

@@ -31,6 +31,18 @@ class BenchCommandTest {
     }
 
     @Test
+    void transferBenchWithoutBaselinesWritesValidJson() throws Exception {
+        CliRunner.Result r = CliRunner.inProcess("bench", "transfer", "--transport", "kwik", "--no-baselines",
+                "--size", "4MiB", "--runs", "1", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode n = new ObjectMapper().readTree(r.out()); // JSON has no NaN: a missing baseline must not print one
+        assertEquals("kwik", n.get("transport").asText());
+        assertEquals(0, n.get("failedRuns").asInt());
+        assertTrue(n.get("medianMBps").asDouble() > 0);
+        assertTrue(n.path("ratioToRawStream").isMissingNode(), r.out());
+    }
+
+    @Test
     void anUnknownTransportIsAClearError() {
         CliRunner.Result r = CliRunner.inProcess("bench", "messaging", "--transport", "carrier-pigeon");
         assertEquals(ExitCodes.FAILED, r.exit());

@@ -56,7 +56,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
     static final int MAX_UNSENT = 256 * 1024;
     /** Largest and smallest buffer the unsent data is copied into. */
     private static final int SEGMENT = 64 * 1024;
-    private static final int MIN_SEGMENT = 2048;
+    private static final int MIN_SEGMENT = 16 * 1024;
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CLOSE_EVENT_WAIT_MS = 2000;
 
@@ -531,19 +531,23 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
             }
         }
 
-        /** Copies into the last unsent buffer while it has room, then into new ones of at most a segment. Lock held. */
+        /**
+         * Copies into the room left in the last unsent buffer, then into new ones of 16 to 64 KiB. Buffers never grow:
+         * growing copies what they hold again. Lock held.
+         */
         private void append(QuicStreamChannel ch, byte[] b, int off, int len) {
             unsentBytes += len;
             ByteBuf last = unsent.peekLast();
             if (last != null) {
-                int n = Math.min(len, last.maxWritableBytes());
+                int n = Math.min(len, last.writableBytes());
                 last.writeBytes(b, off, n);
                 off += n;
                 len -= n;
             }
             while (len > 0) {
-                int n = Math.min(len, SEGMENT);
-                ByteBuf buf = ch.alloc().directBuffer(Math.max(n, MIN_SEGMENT), SEGMENT);
+                int size = Math.min(SEGMENT, Math.max(len, MIN_SEGMENT));
+                int n = Math.min(len, size);
+                ByteBuf buf = ch.alloc().directBuffer(size, size);
                 buf.writeBytes(b, off, n);
                 unsent.add(buf);
                 off += n;
