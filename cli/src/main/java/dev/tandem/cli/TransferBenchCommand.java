@@ -107,17 +107,15 @@ final class TransferBenchCommand implements Callable<Integer> {
             }
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("transport", m.transport());
-            f.put("medianMBps", m.median());
-            f.put("medianCpuSecondsPerGiB", m.cpuMedian());
+            putFinite(f, "medianMBps", m.median());
+            putFinite(f, "medianCpuSecondsPerGiB", m.cpuMedian());
             f.put("peakHeapBytes", m.transfers().stream().mapToLong(TransferBench.Run::peakHeapBytes).max().orElse(0));
             f.put("reconnects", m.transfers().stream().mapToInt(TransferBench.Run::reconnects).sum());
             f.put("failedRuns", m.failed());
             f.put("resumedRuns", m.resumed());
-            if (!Double.isNaN(m.rawMedian())) { // JSON has no NaN: without baselines the fields are left out
-                f.put("rawStreamMedianMBps", m.rawMedian());
-                f.put("ratioToRawStream", vsRaw);
-                f.put("ratioToTlsTcp", vsTls);
-            }
+            putFinite(f, "rawStreamMedianMBps", m.rawMedian());
+            putFinite(f, "ratioToRawStream", vsRaw);
+            putFinite(f, "ratioToTlsTcp", vsTls);
             f.put("perRunMBps", m.transfers().stream().map(TransferBench.Run::megabytesPerSecond).toList());
             perTransport.add(f);
         }
@@ -131,9 +129,7 @@ final class TransferBenchCommand implements Callable<Integer> {
         f.put("bench", "transfer");
         f.put("bytes", size);
         f.put("runs", runs);
-        if (!noBaselines) {
-            f.put("tlsTcpMedianMBps", tlsMedian);
-        }
+        putFinite(f, "tlsTcpMedianMBps", tlsMedian);
         f.put("transports", perTransport);
         f.put("cpus", Runtime.getRuntime().availableProcessors());
         out.result(human.toString(), f);
@@ -162,6 +158,13 @@ final class TransferBenchCommand implements Callable<Integer> {
             }
             return new Measured(nodes.a.transportName(), ft,
                     median(rawRuns.stream().mapToDouble(Double::doubleValue).sorted().toArray()));
+        }
+    }
+
+    /** JSON has no NaN: a figure that was not measured (no baselines, no successful run) is left out. */
+    private static void putFinite(Map<String, Object> f, String key, double value) {
+        if (Double.isFinite(value)) {
+            f.put(key, value);
         }
     }
 

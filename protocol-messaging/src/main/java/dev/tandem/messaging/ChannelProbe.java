@@ -4,8 +4,8 @@ import dev.tandem.core.transport.CloseCode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +25,18 @@ final class ChannelProbe implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChannelProbe.class);
     private final Collection<Channel> channels;
     private final long probeAfterNanos;
-    private final ScheduledFuture<?> scans;
+    private final ScheduledExecutorService timer;
 
-    /** Scans {@code channels} every half {@code probeAfter} on {@code timer}, until closed. */
-    ChannelProbe(Collection<Channel> channels, Duration probeAfter, ScheduledExecutorService timer) {
+    ChannelProbe(Collection<Channel> channels, Duration probeAfter, String nodeLabel) {
         this.channels = channels;
         this.probeAfterNanos = probeAfter.toNanos();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tandem-msg-probe-" + nodeLabel);
+            t.setDaemon(true);
+            return t;
+        });
         long period = Math.max(1, probeAfter.toMillis() / 2);
-        this.scans = timer.scheduleWithFixedDelay(this::scan, period, period, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::scan, period, period, TimeUnit.MILLISECONDS);
     }
 
     private void scan() {
@@ -74,6 +78,6 @@ final class ChannelProbe implements AutoCloseable {
 
     @Override
     public void close() {
-        scans.cancel(false);
+        timer.shutdownNow();
     }
 }

@@ -96,11 +96,12 @@ public final class Messaging implements ProtocolHandler {
         long probeAfter = probeAfterMillis(ctx.options());
         String label = ctx.nodeId().shortForm();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-msg-timer-" + label);
+            Thread t = new Thread(r, "tandem-msg-workers-" + label);
             t.setDaemon(true);
             return t;
         });
-        this.probe = probeAfter == 0 ? null : new ChannelProbe(open, Duration.ofMillis(probeAfter), timer);
+        // The probe has a thread of its own: its pings may block on a stuck channel, and must not delay the checks.
+        this.probe = probeAfter == 0 ? null : new ChannelProbe(open, Duration.ofMillis(probeAfter), label);
         register(Chat.TYPE, Chat.class);
         register(PING, Ping.class);
         register(PONG, Pong.class);

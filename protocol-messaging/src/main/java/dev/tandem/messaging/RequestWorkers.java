@@ -17,10 +17,14 @@ import org.slf4j.LoggerFactory;
  * worker has taken a request for that long, another worker starts (as many as the pool allows). So a request waits
  * behind a slow or blocked handler for about {@code lag} at most, and a burst of quick requests costs one hand-off.
  *
- * <p>When the pool refuses a worker the tasks run on the caller's thread (the reader), which slows that peer only.
+ * <p>Back-pressure: when {@value #MAX_QUEUED} requests are queued already, or the pool refuses the first worker, the
+ * caller (the connection's reader) runs the request itself. The reader then stops reading, and the transport's flow
+ * control slows that peer only; a peer cannot make its requests pile up here without bound.
  */
 final class RequestWorkers implements Executor {
     private static final Logger log = LoggerFactory.getLogger(RequestWorkers.class);
+    /** Most requests waiting for a worker; beyond it the caller runs the request. */
+    static final int MAX_QUEUED = 64;
     private final Executor pool;
     private final ScheduledExecutorService timer;
     private final long lagNanos;
@@ -37,17 +41,26 @@ final class RequestWorkers implements Executor {
 
     @Override
     public void execute(Runnable task) {
-        boolean start;
+        boolean here = false;
+        boolean start = false;
         boolean check = false;
         synchronized (this) {
-            queue.add(task);
-            start = workers == 0;
-            if (start) {
-                workers++;
-                lastTakenNanos = System.nanoTime();
-            } else if (!checkScheduled) {
-                checkScheduled = check = true;
+            if (queue.size() >= MAX_QUEUED) {
+                here = true;
+            } else {
+                queue.add(task);
+                if (workers == 0) {
+                    workers++;
+                    lastTakenNanos = System.nanoTime();
+                    start = true;
+                } else if (!checkScheduled) {
+                    checkScheduled = check = true;
+                }
             }
+        }
+        if (here) {
+            runHere(task);
+            return;
         }
         if (start && !start()) {
             work(); // pool full: run here, slowing this peer only
@@ -124,7 +137,27 @@ final class RequestWorkers implements Executor {
                 next.run();
             } catch (RuntimeException e) {
                 log.warn("request handler task failed", e);
+            } catch (Error e) {
+                boolean check;
+                synchronized (this) {
+                    workers--; // this worker ends: a check starts another at once for what is queued
+                    lastTakenNanos = System.nanoTime() - lagNanos;
+                    check = !queue.isEmpty() && !checkScheduled;
+                    checkScheduled |= check;
+                }
+                if (check) {
+                    scheduleCheck();
+                }
+                throw e;
             }
+        }
+    }
+
+    private static void runHere(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            log.warn("request handler task failed", e);
         }
     }
 }

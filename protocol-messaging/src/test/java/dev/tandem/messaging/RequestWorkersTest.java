@@ -39,9 +39,10 @@ class RequestWorkersTest {
         CountDownLatch gate = new CountDownLatch(1);
         List<Integer> order = new CopyOnWriteArrayList<>();
         Set<Thread> threads = ConcurrentHashMap.newKeySet();
-        CountDownLatch done = new CountDownLatch(100);
+        int burst = RequestWorkers.MAX_QUEUED;
+        CountDownLatch done = new CountDownLatch(burst);
         w.execute(() -> await(gate));
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < burst; i++) {
             int n = i;
             w.execute(() -> {
                 order.add(n);
@@ -53,7 +54,7 @@ class RequestWorkersTest {
         assertTrue(done.await(20, TimeUnit.SECONDS));
         assertEquals(1, handOffs.get(), "one hand-off for the whole burst");
         assertEquals(1, threads.size());
-        assertEquals(java.util.stream.IntStream.range(0, 100).boxed().toList(), order);
+        assertEquals(java.util.stream.IntStream.range(0, burst).boxed().toList(), order);
     }
 
     @Test
@@ -83,6 +84,36 @@ class RequestWorkersTest {
         w.execute(after::countDown);
         gate.countDown();
         assertTrue(after.await(20, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aFullQueueMakesTheCallerRunTheRequest() throws Exception {
+        RequestWorkers w = new RequestWorkers(countingPool, timer, TimeUnit.SECONDS.toNanos(30));
+        CountDownLatch gate = new CountDownLatch(1);
+        w.execute(() -> await(gate)); // the one worker is busy from here on
+        CountDownLatch queuedRan = new CountDownLatch(RequestWorkers.MAX_QUEUED);
+        for (int i = 0; i < RequestWorkers.MAX_QUEUED; i++) {
+            w.execute(queuedRan::countDown);
+        }
+        Thread[] ranOn = new Thread[1];
+        w.execute(() -> ranOn[0] = Thread.currentThread());
+        assertEquals(Thread.currentThread(), ranOn[0], "the reader itself ran the request beyond the queue limit");
+        gate.countDown();
+        assertTrue(queuedRan.await(20, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aWorkerKilledByAnErrorIsReplacedForWhatIsQueued() throws Exception {
+        RequestWorkers w = new RequestWorkers(countingPool, timer, TimeUnit.MILLISECONDS.toNanos(5));
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch after = new CountDownLatch(1);
+        w.execute(() -> {
+            await(gate);
+            throw new AssertionError("an Error from a handler (expected in this test)");
+        });
+        w.execute(after::countDown);
+        gate.countDown();
+        assertTrue(after.await(20, TimeUnit.SECONDS), "the request queued behind the failed worker ran");
     }
 
     @Test

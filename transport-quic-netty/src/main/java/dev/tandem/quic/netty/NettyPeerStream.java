@@ -13,7 +13,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
@@ -78,6 +77,8 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
     private IOException readFailure;   // guarded by lock
     private volatile IOException writeFailure;
     private volatile boolean outputDone;
+    /** Reset or stalled here: what the writer left unsent is dropped, not sent (a closing connection still sends it). */
+    private volatile boolean discardUnsent;
     private volatile boolean inputDone;
     private volatile Duration readTimeout = Duration.ZERO;
 
@@ -110,9 +111,6 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         if (bidirectional) {
             ch.config().setAllowHalfClosure(true);
         }
-        int high = Math.max(queueLimit, 256 * 1024);
-        // Writers resume at half the high-water mark, not Netty's default 32 KiB, so the pipe never runs dry.
-        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(high / 2, high));
         this.channel = ch;
     }
 
@@ -233,6 +231,11 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
      * most the queue limit), so a stream nobody reads or closes any more, such as one the peer opened on a
      * connection that then closed before it was accepted, leaks no pooled memory. Lock held.
      */
+    /** For tests: the event loop the stream's channel runs on. */
+    io.netty.channel.EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
     /** For tests: whether any queued buffer still comes from Netty's direct pool. */
     boolean holdsDirectBuffers() {
         lock.lock();
@@ -338,8 +341,10 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
     @Override
     public void reset(long code) {
         QuicStreamChannel ch = channel;
-        boolean write = output != null && !outputDone;
+        // Closed but its data or FIN not yet handed to the channel: the peer still needs the reset to end the stream.
+        boolean write = output != null && (!outputDone || output instanceof Out o && o.sendPending());
         boolean read = input != null && !inputDone;
+        discardUnsent = true;
         outputDone = true;
         dropInput();
         if (writeFailure == null) {
@@ -487,9 +492,9 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
 
     /**
      * The send side. Writes are copied into a bounded list of unsent buffers, and one task on the event loop hands
-     * everything gathered so far to the channel in a single write. Netty's QUIC stream has no outbound buffer: each
-     * channel write goes straight into quiche and out to the socket, so a write per call would send one packet per
-     * small message; gathered, they share full packets. Ordering holds because a task always takes all unsent data,
+     * everything gathered so far to the channel in a single write. Netty's QUIC stream keeps a write back only when
+     * quiche has no capacity for it; otherwise each channel write goes straight into quiche and out to the socket,
+     * so a write per call would send one packet per small message; gathered, they share full packets. Ordering holds because a task always takes all unsent data,
      * and tasks run in order on the one event loop.
      */
     private final class Out extends OutputStream {
@@ -582,11 +587,11 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
                 sends++;
                 fin = finPending;
                 finPending = false;
-                if (writeFailure != null) {
+                if (discardUnsent) {
                     releaseUnsent();
                     return;
                 }
-                data = takeUnsent(ch);
+                data = takeUnsent(ch); // even after a failure: the channel releases what it cannot send
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -614,6 +619,16 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
                 all.addComponent(true, b);
             }
             return all;
+        }
+
+        /** True while written data or a FIN waits for the send task. */
+        boolean sendPending() {
+            lock.lock();
+            try {
+                return sendScheduled;
+            } finally {
+                lock.unlock();
+            }
         }
 
         private void releaseUnsent() {
@@ -663,6 +678,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
                     LOG.warn("stream {} of {}: no progress for {} ms with data pending; resetting it as stalled",
                             id(), connection, d.toMillis());
                     writeFailure = new StallException("stream " + id() + " to " + connection.remoteLabel(), d);
+                    discardUnsent = true;
                     outputDone = true;
                     releaseUnsent();
                     ch.shutdownOutput(wireCode(CloseCode.STALLED));

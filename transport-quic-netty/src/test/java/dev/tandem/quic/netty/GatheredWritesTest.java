@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,6 +63,49 @@ class GatheredWritesTest {
             byte[] got = received.get(30, TimeUnit.SECONDS);
             assertEquals(expected.length, got.length);
             assertArrayEquals(expected, got);
+        }
+    }
+
+    @Test
+    void dataWrittenJustBeforeTheConnectionClosesStillArrives() throws Exception {
+        try (NettyPair pair = new NettyPair()) {
+            byte[] last = "CANCEL: user pressed stop".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            NettyPeerStream out = (NettyPeerStream) pair.clientSide.openUnidirectional();
+            CountDownLatch hold = new CountDownLatch(1);
+            out.eventLoop().execute(() -> await(hold)); // the close is decided before the send task can run
+            out.output().write(last);
+            pair.clientSide.close(dev.tandem.core.transport.CloseCode.CANCELLED, "stopped");
+            hold.countDown();
+            PeerStream in = pair.serverSide.acceptStream();
+            assertArrayEquals(last, in.input().readNBytes(last.length), "a last word before closing, as a cancel sends");
+        }
+    }
+
+    @Test
+    void aResetRightAfterCloseStillEndsThePeersStream() throws Exception {
+        try (NettyPair pair = new NettyPair()) {
+            NettyPeerStream out = (NettyPeerStream) pair.clientSide.openUnidirectional();
+            out.output().write(new byte[1000]); // the stream exists on the wire before the loop is held
+            CountDownLatch hold = new CountDownLatch(1);
+            out.eventLoop().execute(() -> await(hold)); // close and reset both happen before the send task runs
+            out.output().write(new byte[100_000]);
+            out.output().close();
+            out.reset(dev.tandem.core.transport.CloseCode.CANCELLED);
+            hold.countDown();
+            PeerStream in = pair.serverSide.acceptStream();
+            in.setReadTimeout(java.time.Duration.ofSeconds(10));
+            // The reset ends the reader's stream; it must not be left waiting for a FIN that was dropped.
+            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.tandem.core.transport.StreamResetException.class,
+                    () -> in.input().transferTo(java.io.OutputStream.nullOutputStream()));
+            assertEquals(dev.tandem.core.transport.CloseCode.CANCELLED, e.code());
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
