@@ -56,6 +56,21 @@ final class WriteWatchdog {
         return nudges.get();
     }
 
+    /** Waits until at least {@code count} nudges were issued since start; false if {@code max} passed first. */
+    boolean awaitNudges(long count, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        synchronized (nudges) {
+            while (nudges.get() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(nudges, left);
+            }
+        }
+        return true;
+    }
+
     long nudgedWrites() {
         return nudgedWrites.get();
     }
@@ -117,7 +132,10 @@ final class WriteWatchdog {
                 return;
             }
             s.lastNudge = now;
-            nudges.incrementAndGet();
+            synchronized (nudges) {
+                nudges.incrementAndGet();
+                nudges.notifyAll();
+            }
             if (s.nudgesThisWrite++ == 0) {
                 nudgedWrites.incrementAndGet();
                 LOG.debug("stream {}: writer blocked {} ms without progress; nudging", s.id(),

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.function.BooleanSupplier;
 
 /** Shared fixtures for the QUIC transport's own tests. */
 final class QuicTestSupport {
@@ -56,16 +55,5 @@ final class QuicTestSupport {
                 // connection over
             }
         });
-    }
-
-    /** Waits for a condition the code under test makes true asynchronously (an event, not a delay). */
-    static void await(BooleanSupplier condition, Duration max, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -31,13 +31,13 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -187,7 +187,7 @@ class QuicTransportTest {
         QuicTransport client = start(QuicSettings.DEFAULTS, new LinkedBlockingQueue<>());
         PeerConnection c = client.dial(server.localAddr(), ALPN_A).get(20, TimeUnit.SECONDS);
         PeerConnection s = next(in);
-        AtomicLong received = new AtomicLong();
+        CountDownLatch twoMiB = new CountDownLatch(1);
         PeerStream st = c.openUnidirectional();
         Future<?> writer = pool.submit(() -> {
             byte[] buf = new byte[64 * 1024];
@@ -198,12 +198,16 @@ class QuicTransportTest {
         pool.submit(() -> {
             byte[] buf = new byte[64 * 1024];
             PeerStream r = s.acceptStream();
+            long received = 0;
             for (int n; (n = r.input().read(buf)) >= 0; ) {
-                received.addAndGet(n);
+                received += n;
+                if (received > (2 << 20)) {
+                    twoMiB.countDown();
+                }
             }
             return null;
         });
-        QuicTestSupport.await(() -> received.get() > (2 << 20), Duration.ofSeconds(30), "2 MiB to arrive");
+        assertTrue(twoMiB.await(30, TimeUnit.SECONDS), "2 MiB arrived within 30 s");
         long start = System.nanoTime();
         server.crash();
         ExecutionException e = assertThrows(ExecutionException.class,
@@ -265,7 +269,7 @@ class QuicTransportTest {
             }, pool);
             PeerStream peer = s.acceptStream();
             // hold the reader back until the blocked writer has been nudged a few times
-            QuicTestSupport.await(() -> client.stats().nudges() >= before + 3, Duration.ofSeconds(20), "nudges");
+            assertTrue(client.watchdog().awaitNudges(before + 3, Duration.ofSeconds(20)), "3 nudges within 20 s");
             byte[] got = peer.input().readAllBytes(); // ends only if the FIN arrived
             assertEquals(total, got.length);
             written.get(20, TimeUnit.SECONDS);
