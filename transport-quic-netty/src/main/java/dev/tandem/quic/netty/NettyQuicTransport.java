@@ -119,6 +119,9 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong stalls = new AtomicLong();
     private final AtomicLong sendFailures = new AtomicLong();
+    private final AtomicLong oversizeDropped = new AtomicLong();
+    /** Peers that accept smaller UDP payloads than we may send (their max_udp_payload_size), by address. */
+    private final Map<InetSocketAddress, Integer> peerPayloadLimits = new ConcurrentHashMap<>();
     private final ExecutorService dispatcher;
     private final ChannelHandler streamInitializer = new StreamInitializer();
     private final ChannelHandler serverConnectionHandler = new ServerConnectionHandler();
@@ -178,8 +181,44 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
     /** Counters since start (this transport has no nudges: that is a kwik workaround). */
     @Override
     public TransportStats stats() {
-        return new TransportStats(0, 0, stalls.get(), authFailures.get(), demux.droppedDatagrams(),
-                sendFailures.get());
+        return new TransportStats(0, 0, stalls.get(), authFailures.get(),
+                demux.droppedDatagrams() + oversizeDropped.get(), sendFailures.get());
+    }
+
+    /**
+     * Honours the peer's {@code max_udp_payload_size} (RFC 9000, 18.2), which quiche's path MTU probes do not: they
+     * grow to {@code netty.pmtuMaxPayload} whatever the peer said. kwik says 1500 and reads into 1500-byte buffers, so
+     * each larger probe arrived cut short and kwik logged it as undecryptable. Such datagrams are now dropped here and
+     * counted, like a probe the path refused, and quiche's search settles within the peer's limit. The limit holds
+     * per peer address for as long as a connection to it is open.
+     */
+    private void limitToPeer(QuicChannel qc, InetSocketAddress addr) {
+        io.netty.handler.codec.quic.QuicTransportParameters p = qc.peerTransportParameters();
+        if (p == null || addr == null) {
+            return;
+        }
+        long max = p.maxUdpPayloadSize();
+        if (max > 0 && max < Math.max(settings.maxUdpPayload(), pmtuMax)) {
+            int limit = (int) Math.max(1200, max); // 1200: every QUIC endpoint must accept that much
+            peerPayloadLimits.put(addr, limit);
+            qc.closeFuture().addListener(x -> peerPayloadLimits.remove(addr, limit));
+        }
+    }
+
+    /** True if the datagram is larger than its recipient accepts (then it is released and counted). */
+    private boolean oversizeForPeer(Object packet) {
+        if (peerPayloadLimits.isEmpty() || !(packet instanceof DatagramPacket d)) {
+            return false;
+        }
+        Integer limit = peerPayloadLimits.get(d.recipient());
+        int size = d instanceof io.netty.channel.unix.SegmentedDatagramPacket g ? g.segmentSize()
+                : d.content().readableBytes();
+        if (limit == null || size <= limit) {
+            return false;
+        }
+        oversizeDropped.incrementAndGet();
+        d.release();
+        return true;
     }
 
     void countStall() {
@@ -443,6 +482,9 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
 
         @Override
         public void send(Object packet) {
+            if (oversizeForPeer(packet)) {
+                return;
+            }
             if (packet instanceof io.netty.channel.unix.SegmentedDatagramPacket p
                     && p.content().readableBytes() > MAX_GSO_BYTES) {
                 sendSplit(p);
@@ -622,6 +664,7 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
                 QuicChannel qc = connect.getNow();
                 qc.closeFuture().addListener(x -> demux.unregister(cid));
                 connections.add(pc);
+                limitToPeer(qc, addr);
                 if (closed) {
                     pc.close(CloseCode.SHUTDOWN, "node shutting down");
                 }
@@ -763,6 +806,7 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
             qc.attr(CONN).set(pc);
             qc.pipeline().addLast(pc);
             connections.add(pc);
+            limitToPeer(qc, (InetSocketAddress) qc.remoteSocketAddress());
             if (closed) {
                 pc.close(CloseCode.SHUTDOWN, "node shutting down");
                 return;
