@@ -195,6 +195,7 @@ public final class NettyQuicTransport implements Transport, TransportStats.Sourc
     private void limitToPeer(QuicChannel qc, InetSocketAddress addr) {
         io.netty.handler.codec.quic.QuicTransportParameters p = qc.peerTransportParameters();
         if (p == null || addr == null) {
+            LOG.debug("no transport parameters from {} yet: its datagram limit is not known", addr);
             return;
         }
         long max = p.maxUdpPayloadSize();
