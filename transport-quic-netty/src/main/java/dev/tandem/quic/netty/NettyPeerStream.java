@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
 final class NettyPeerStream extends ChannelInboundHandlerAdapter implements PeerStream {
     private static final Logger LOG = LoggerFactory.getLogger(NettyPeerStream.class);
     /** Most bytes written but not yet handed to the event loop; a writer waits beyond it. */
-    static final int MAX_UNSENT = 256 * 1024;
+    static final int MAX_UNSENT = 64 * 1024;
     /** Largest and smallest buffer the unsent data is copied into. */
     private static final int SEGMENT = 64 * 1024;
     private static final int MIN_SEGMENT = 16 * 1024;
