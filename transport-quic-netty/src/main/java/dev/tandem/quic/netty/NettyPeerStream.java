@@ -226,11 +226,6 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         connection.streamDone(this);
     }
 
-    /**
-     * The stream is gone but what arrived stays readable: its buffers move from Netty's pool to plain heap copies (at
-     * most the queue limit), so a stream nobody reads or closes any more, such as one the peer opened on a
-     * connection that then closed before it was accepted, leaks no pooled memory. Lock held.
-     */
     /** For tests: the event loop the stream's channel runs on. */
     io.netty.channel.EventLoop eventLoop() {
         return channel.eventLoop();
@@ -246,6 +241,11 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         }
     }
 
+    /**
+     * The stream is gone but what arrived stays readable: its buffers move from Netty's pool to plain heap copies (at
+     * most the queue limit), so a stream nobody reads or closes any more, such as one the peer opened on a
+     * connection that then closed before it was accepted, leaks no pooled memory. Lock held.
+     */
     private void unpoolQueued() {
         for (int i = 0, n = queue.size(); i < n; i++) {
             ByteBuf b = queue.poll();
@@ -494,8 +494,8 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
      * The send side. Writes are copied into a bounded list of unsent buffers, and one task on the event loop hands
      * everything gathered so far to the channel in a single write. Netty's QUIC stream keeps a write back only when
      * quiche has no capacity for it; otherwise each channel write goes straight into quiche and out to the socket,
-     * so a write per call would send one packet per small message; gathered, they share full packets. Ordering holds because a task always takes all unsent data,
-     * and tasks run in order on the one event loop.
+     * so a write per call would send one packet per small message; gathered, they share full packets. Ordering holds
+     * because a task always takes all unsent data, and tasks run in order on the one event loop.
      */
     private final class Out extends OutputStream {
         private final byte[] one = new byte[1];
