@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Two nodes in this process on loopback, trusting each other, in a throwaway directory: for benchmarks. */
@@ -18,11 +19,16 @@ final class BenchNodes implements AutoCloseable {
 
     /** Two nodes; with {@code paired} they already trust each other (LAN discovery is off either way). */
     BenchNodes(String transport, boolean paired) throws IOException {
+        this(transport, paired, Map.of());
+    }
+
+    /** As above, with node options (transport and protocol keys such as {@code filetransfer.chunkSize}) on both. */
+    BenchNodes(String transport, boolean paired, Map<String, String> options) throws IOException {
         dir = Files.createTempDirectory("tandem-bench");
-        a = start(dir.resolve("a"), transport, "bench-a");
+        a = start(dir.resolve("a"), transport, "bench-a", options);
         TandemNode second;
         try {
-            second = start(dir.resolve("b"), transport, "bench-b");
+            second = start(dir.resolve("b"), transport, "bench-b", options);
         } catch (IOException | RuntimeException e) {
             a.close();
             throw e;
@@ -36,9 +42,12 @@ final class BenchNodes implements AutoCloseable {
         }
     }
 
-    private static TandemNode start(Path dataDir, String transport, String name) throws IOException {
+    private static TandemNode start(Path dataDir, String transport, String name, Map<String, String> options)
+            throws IOException {
         TandemNode.Builder builder = TandemNode.builder().dataDir(dataDir).bindHost("127.0.0.1").port(0)
-                .option("discovery.lan", "false").deviceInfo(new DeviceInfo(name, "bench", TandemCommand.version()));
+                .deviceInfo(new DeviceInfo(name, "bench", TandemCommand.version()));
+        options.forEach(builder::option);
+        builder.option("discovery.lan", "false");
         if (transport != null) {
             builder.transport(transport);
         }

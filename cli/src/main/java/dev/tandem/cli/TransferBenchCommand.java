@@ -41,6 +41,10 @@ final class TransferBenchCommand implements Callable<Integer> {
                     + " file size, at most 256MiB). A JVM reaches full speed only after a few GiB.")
     Long warmup;
 
+    @Option(names = "--option", paramLabel = "KEY=VALUE", description = "Node option on both nodes, for the transport "
+            + "or the transfer, e.g. filetransfer.chunkSize=262144 or netty.gsoSegments=20 (repeatable).")
+    Map<String, String> options = new LinkedHashMap<>();
+
     @Option(names = "--work-dir", description = "Where the generated file goes (default: a temporary directory).")
     Path workDir;
 
@@ -137,10 +141,10 @@ final class TransferBenchCommand implements Callable<Integer> {
     }
 
     private Measured measure(String name, Path dir) throws Exception {
-        var factory = TransportBenchCommand.factory(name, Map.of());
+        var factory = TransportBenchCommand.factory(name, options);
         List<TransferBench.Run> ft = new ArrayList<>();
         List<Double> rawRuns = new ArrayList<>();
-        try (BenchNodes nodes = new BenchNodes(name, true)) {
+        try (BenchNodes nodes = new BenchNodes(name, true, options)) {
             // One unmeasured round of each warms the JIT; then raw stream and transfer alternate, so both
             // see the same machine conditions.
             long warm = warmup != null ? warmup : Math.min(size, 256L << 20);

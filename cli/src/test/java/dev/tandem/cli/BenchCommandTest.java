@@ -43,6 +43,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void transferBenchOptionsReachBothNodes() {
+        CliRunner.Result r = CliRunner.inProcess("bench", "transfer", "--transport", "kwik", "--no-baselines",
+                "--size", "1MiB", "--runs", "1", "--option", "filetransfer.chunkSize=1000");
+        assertEquals(ExitCodes.FAILED, r.exit(), r.out());
+        assertTrue(r.err().contains("file transfer did not start on this node: option filetransfer.chunkSize must be "
+                + "16384.."), r.err());
+    }
+
+    @Test
     void anUnknownTransportIsAClearError() {
         CliRunner.Result r = CliRunner.inProcess("bench", "messaging", "--transport", "carrier-pigeon");
         assertEquals(ExitCodes.FAILED, r.exit());

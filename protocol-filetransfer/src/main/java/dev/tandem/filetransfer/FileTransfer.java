@@ -140,7 +140,11 @@ public final class FileTransfer implements ProtocolHandler {
     /** The file transfer API of a running node. */
     public static FileTransfer of(TandemNode node) {
         return node.protocol(FileTransfer.class).orElseThrow(() -> new IllegalStateException(
-                "file transfer is not running on this node; add tandem-protocol-filetransfer to the class path"));
+                node.protocols().failures().stream()
+                        .filter(f -> f.providerName().equals(FileTransferProvider.class.getName())).findFirst()
+                        .map(f -> "file transfer did not start on this node: " + f.error().getMessage())
+                        .orElse("file transfer is not running on this node; add tandem-protocol-filetransfer to the "
+                                + "class path")));
     }
 
     /**
