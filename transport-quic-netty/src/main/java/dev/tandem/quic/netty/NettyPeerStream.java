@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
 final class NettyPeerStream extends ChannelInboundHandlerAdapter implements PeerStream {
     private static final Logger LOG = LoggerFactory.getLogger(NettyPeerStream.class);
     /** Most bytes written but not yet handed to the event loop; a writer waits beyond it. */
-    static final int MAX_UNSENT = 64 * 1024;
+    static final int MAX_UNSENT = 256 * 1024;
     /** Largest and smallest buffer the unsent data is copied into. */
     private static final int SEGMENT = 64 * 1024;
     private static final int MIN_SEGMENT = 16 * 1024;
@@ -684,12 +684,37 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
                     ch.shutdownOutput(wireCode(CloseCode.STALLED));
                     throw reported(writeFailure);
                 }
+                boolean waitingForQuiche = unsentBytes < MAX_UNSENT;
+                long left;
                 try {
-                    changed.awaitNanos(WAIT_SLICE_NANOS);
+                    left = changed.awaitNanos(WAIT_SLICE_NANOS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted while writing stream " + id());
                 }
+                if (waitingForQuiche && left <= 0 && !ch.isWritable()) {
+                    recheckWritability(ch);
+                }
+            }
+        }
+
+        /**
+         * Makes the codec ask quiche again which streams are writable, as it does when its socket becomes writable.
+         * Netty fails a stream's queued writes on the peer's STOP_SENDING only when quiche lists that stream as
+         * writable. Traced: with our writes queued in Netty and quiche out of send capacity, that listing did not
+         * come before the idle timeout, and this writer would have waited for the stall timeout instead of getting
+         * the peer's refusal. After this re-check the failure arrives at once. Costs one task per wait slice, and
+         * only while quiche takes nothing from this stream.
+         */
+        private void recheckWritability(QuicStreamChannel ch) {
+            io.netty.channel.Channel datagrams = ch.parent().parent();
+            if (datagrams == null) {
+                return;
+            }
+            try {
+                datagrams.eventLoop().execute(() -> datagrams.pipeline().fireChannelWritabilityChanged());
+            } catch (RejectedExecutionException e) {
+                LOG.debug("stream {}: event loop stopped, no writability re-check: {}", id(), e.toString());
             }
         }
 
