@@ -699,22 +699,19 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
         }
 
         /**
-         * Makes the codec ask quiche again which streams are writable, as it does when its socket becomes writable.
          * Netty fails a stream's queued writes on the peer's STOP_SENDING only when quiche lists that stream as
          * writable. Traced: with our writes queued in Netty and quiche out of send capacity, that listing did not
          * come before the idle timeout, and this writer would have waited for the stall timeout instead of getting
-         * the peer's refusal. After this re-check the failure arrives at once. Costs one task per wait slice, and
-         * only while quiche takes nothing from this stream.
+         * the peer's refusal. A re-check by the codec makes it arrive at once. Asked once per wait slice, and only
+         * while quiche takes nothing from this stream.
          */
         private void recheckWritability(QuicStreamChannel ch) {
-            io.netty.channel.Channel datagrams = ch.parent().parent();
-            if (datagrams == null) {
-                return;
-            }
-            try {
-                datagrams.eventLoop().execute(() -> datagrams.pipeline().fireChannelWritabilityChanged());
-            } catch (RejectedExecutionException e) {
-                LOG.debug("stream {}: event loop stopped, no writability re-check: {}", id(), e.toString());
+            if (ch.parent().parent() instanceof VirtualDatagramChannel datagrams) {
+                try {
+                    datagrams.recheckWritability();
+                } catch (RejectedExecutionException e) {
+                    LOG.debug("stream {}: event loop stopped, no writability re-check: {}", id(), e.toString());
+                }
             }
         }
 

@@ -9,6 +9,7 @@ import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A datagram channel with no socket of its own: a QUIC codec (server or client) sits on it, receives the
@@ -22,6 +23,7 @@ final class VirtualDatagramChannel extends AbstractChannel {
     private final DefaultChannelConfig config = new DefaultChannelConfig(this);
     private final String role;
     private volatile boolean open = true;
+    private final AtomicBoolean recheckPending = new AtomicBoolean();
 
     VirtualDatagramChannel(DatagramDemux demux, String role) {
         super(null);
@@ -31,6 +33,25 @@ final class VirtualDatagramChannel extends AbstractChannel {
 
     String role() {
         return role;
+    }
+
+    /**
+     * Has the QUIC codec on this channel ask quiche again which streams of each connection are writable, as it does
+     * when its socket turns writable (see {@code NettyPeerStream}: how a writer learns of a peer's STOP_SENDING).
+     * Requests made while one is pending are folded into it, so many waiting writers cost one pass. From any thread.
+     */
+    void recheckWritability() {
+        if (recheckPending.compareAndSet(false, true)) {
+            try {
+                eventLoop().execute(() -> {
+                    recheckPending.set(false);
+                    pipeline().fireChannelWritabilityChanged();
+                });
+            } catch (RuntimeException e) {
+                recheckPending.set(false);
+                throw e;
+            }
+        }
     }
 
     @Override
