@@ -43,7 +43,7 @@ class BenchCommandTest {
     }
 
     @Test
-    void transferBenchOptionsReachBothNodes() {
+    void transferBenchOptionsReachTheNodes() {
         CliRunner.Result r = CliRunner.inProcess("bench", "transfer", "--transport", "kwik", "--no-baselines",
                 "--size", "1MiB", "--runs", "1", "--option", "filetransfer.chunkSize=1000");
         assertEquals(ExitCodes.FAILED, r.exit(), r.out());

@@ -142,7 +142,8 @@ public final class FileTransfer implements ProtocolHandler {
         return node.protocol(FileTransfer.class).orElseThrow(() -> new IllegalStateException(
                 node.protocols().failures().stream()
                         .filter(f -> f.providerName().equals(FileTransferProvider.class.getName())).findFirst()
-                        .map(f -> "file transfer did not start on this node: " + f.error().getMessage())
+                        .map(f -> "file transfer did not start on this node: " + Objects.requireNonNullElse(
+                                f.error().getMessage(), f.error().toString()))
                         .orElse("file transfer is not running on this node; add tandem-protocol-filetransfer to the "
                                 + "class path")));
     }

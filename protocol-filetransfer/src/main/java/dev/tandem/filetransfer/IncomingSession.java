@@ -7,6 +7,7 @@ import dev.tandem.core.io.FrameTooLargeException;
 import dev.tandem.core.io.Frames;
 import dev.tandem.core.io.MalformedFrameException;
 import dev.tandem.core.transport.CloseCode;
+import dev.tandem.core.transport.ConnectionClosedException;
 import dev.tandem.core.transport.PeerConnection;
 import dev.tandem.core.transport.PeerStream;
 import dev.tandem.core.transport.StreamTimeoutException;
@@ -35,7 +36,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +76,8 @@ final class IncomingSession {
     private FileSink sink;
     /** Chunks a pipelined part-file writer may hold (memory: this many chunk-sized direct buffers per file). */
     private static final int PIPELINE_DEPTH = 4;
+    /** How long a failed read waits for the connection to say why it ended (see peersReasonIfClosing). */
+    private static final long PEER_REASON_WAIT_MS = 1000;
     private MessageDigest md;
     private long sinceCheckpointBytes;
     private long lastCheckpointNanos = System.nanoTime();
@@ -589,6 +594,26 @@ final class IncomingSession {
         }
     }
 
+    /**
+     * A sender that cancels writes CANCEL and closes the connection with the same code and reason at once; the close
+     * can overtake the frame, and a read can fail with a bare transport error a moment before the connection records
+     * the peer's close (seen once in CI over kwik: NETWORK instead of CANCELLED). The peer's reason is what the user
+     * should see, so wait briefly for the close and take it when it is the peer's and says more than "network".
+     */
+    private TransferException peersReasonIfClosing(TransferException te) {
+        try {
+            ConnectionClosedException c = conn.closed().toCompletableFuture().get(PEER_REASON_WAIT_MS,
+                    TimeUnit.MILLISECONDS);
+            TransferException peers = Codes.classify(c);
+            return peers.byPeer() && peers.error() != TransferError.NETWORK ? peers : te;
+        } catch (TimeoutException | ExecutionException notClosed) {
+            return te;
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return te;
+        }
+    }
+
     private void fail(Exception e) {
         TransferException te;
         if (cancelReason != null) {
@@ -601,6 +626,9 @@ final class IncomingSession {
             conn.close(CloseCode.STALLED, "no data for " + ft.stallTimeout().toMillis() + " ms");
         } else {
             te = Codes.classify(e);
+            if (te.error() == TransferError.NETWORK && !te.byPeer()) {
+                te = peersReasonIfClosing(te);
+            }
         }
         boolean localDecision = !te.byPeer() && te.error() != TransferError.NETWORK;
         if (localDecision) {

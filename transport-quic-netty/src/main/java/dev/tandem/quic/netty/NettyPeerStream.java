@@ -657,6 +657,7 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
             long stallNanos = connection.transport().settings().stallTimeout().toNanos();
             long lastProgress = System.nanoTime();
             long lastSends = sends;
+            long recheckDue = 0; // while waiting for quiche: when to ask for a writability re-check
             while (true) {
                 IOException f = writeFailure;
                 if (f != null) {
@@ -684,16 +685,21 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
                     ch.shutdownOutput(wireCode(CloseCode.STALLED));
                     throw reported(writeFailure);
                 }
-                boolean waitingForQuiche = unsentBytes < MAX_UNSENT;
-                long left;
+                // Timed, not "the wait ran out": data arriving for this stream's reader signals the same condition.
+                if (unsentBytes >= MAX_UNSENT) {
+                    recheckDue = 0;
+                } else if (recheckDue == 0) {
+                    recheckDue = now + WAIT_SLICE_NANOS;
+                } else if (now - recheckDue >= 0) {
+                    recheckDue = now + WAIT_SLICE_NANOS;
+                    recheckWritability(ch);
+                    continue; // a refused re-check has set writeFailure
+                }
                 try {
-                    left = changed.awaitNanos(WAIT_SLICE_NANOS);
+                    changed.awaitNanos(WAIT_SLICE_NANOS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted while writing stream " + id());
-                }
-                if (waitingForQuiche && left <= 0 && !ch.isWritable()) {
-                    recheckWritability(ch);
                 }
             }
         }
@@ -706,12 +712,15 @@ final class NettyPeerStream extends ChannelInboundHandlerAdapter implements Peer
          * while quiche takes nothing from this stream.
          */
         private void recheckWritability(QuicStreamChannel ch) {
-            if (ch.parent().parent() instanceof VirtualDatagramChannel datagrams) {
-                try {
-                    datagrams.recheckWritability();
-                } catch (RejectedExecutionException e) {
-                    LOG.debug("stream {}: event loop stopped, no writability re-check: {}", id(), e.toString());
-                }
+            if (!(ch.parent().parent() instanceof VirtualDatagramChannel datagrams)) {
+                LOG.debug("stream {}: the codec is not on a virtual datagram channel; no writability re-check", id());
+                return;
+            }
+            try {
+                datagrams.recheckWritability();
+            } catch (RejectedExecutionException e) { // lock held; nothing can move this stream any more
+                writeFailure = connection.isOpen() ? new TransportException("stream " + id() + ": event loop stopped", e)
+                        : connection.closedNow();
             }
         }
 
