@@ -163,6 +163,7 @@ public final class Pairing implements ProtocolHandler {
         // the node would close the connection with a plain NORMAL.
         PeerConnection c = s.connection();
         if (c != null && !byPeer && !s.result().isDone()) {
+            s.ending(r);
             c.close(CloseCode.CANCELLED, "pairing cancelled");
         }
         if (s.fail(new PairingException(r))) {
@@ -174,6 +175,7 @@ public final class Pairing implements ProtocolHandler {
     private void expire(PairingSession s) {
         PeerConnection c = s.connection();
         if (c != null && !s.result().isDone()) {
+            s.ending(PairingException.Reason.EXPIRED);
             c.close(PairingException.Reason.EXPIRED.closeCode(), "pairing session expired");
         }
         if (s.fail(new PairingException(PairingException.Reason.EXPIRED))) {
@@ -243,7 +245,9 @@ public final class Pairing implements ProtocolHandler {
             }
             PairingException p = failure(e, conn);
             logIfInternal(p);
-            if (p.reason() == PairingException.Reason.CANCELLED_BY_PEER) {
+            if (s.ending() != null) { // expire() or cancel() closed the connection and ends the session itself
+                log.debug("pairing with {} ended here ({}): {}", peer.shortForm(), s.ending(), p.getMessage());
+            } else if (p.reason() == PairingException.Reason.CANCELLED_BY_PEER) {
                 cancelSession(s, true);
             } else if (s.fail(p)) {
                 log.info("pairing with {} failed: {}", peer.shortForm(), p.getMessage());

@@ -25,6 +25,7 @@ public final class PairingSession {
     private final CompletableFuture<Device> result = new CompletableFuture<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
     private volatile PeerConnection connection;
+    private volatile PairingException.Reason ending;
 
     PairingSession(Pairing owner, PairingCode code, PairingOptions options, Instant expiresAt, URI uri) {
         this.owner = owner;
@@ -97,6 +98,20 @@ public final class PairingSession {
             }
             return false;
         }
+    }
+
+    /**
+     * Records why this side is about to end the session (expiry, cancel), before it closes the connection: the
+     * close wakes the session's handler with a locally closed connection, and the handler must then leave the
+     * ending to the caller instead of failing the session as CANCELLED first (seen once in CI for an expiry).
+     */
+    void ending(PairingException.Reason why) {
+        ending = why;
+    }
+
+    /** Why this side is ending the session, or null. */
+    PairingException.Reason ending() {
+        return ending;
     }
 
     /** Ends the session with a failure; false if it had already ended. */
