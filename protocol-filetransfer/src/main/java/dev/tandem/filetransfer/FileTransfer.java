@@ -55,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * {@code filetransfer.maxTotalBytes}, {@code filetransfer.maxOfferBytes}, {@code filetransfer.stallTimeoutMillis},
  * {@code filetransfer.decisionTimeoutMillis}, {@code filetransfer.retries}, {@code filetransfer.retryBaseMillis},
  * {@code filetransfer.retryMaxMillis}, {@code filetransfer.maxBytesPerSecond},
- * {@code filetransfer.checkpointBytes}, {@code filetransfer.checkpointMillis}, {@code filetransfer.warmup}
+ * {@code filetransfer.checkpointBytes}, {@code filetransfer.checkpointMillis}, {@code filetransfer.syncAheadBytes}
+ * (a received file is forced to disk in the background every this many bytes, so a checkpoint waits for little;
+ * 0: off), {@code filetransfer.warmup}
  * ({@code true}: compile the crypto path in the background at start, see {@link CryptoWarmup}).
  */
 public final class FileTransfer implements ProtocolHandler {
@@ -88,6 +90,7 @@ public final class FileTransfer implements ProtocolHandler {
     private final long retryMaxMillis;
     private final long checkpointBytes;
     private final long checkpointNanos;
+    private final long syncAheadBytes;
 
     FileTransfer(ProtocolContext ctx) {
         this.ctx = ctx;
@@ -104,6 +107,7 @@ public final class FileTransfer implements ProtocolHandler {
         this.maxBytesPerSecond = option(o, "maxBytesPerSecond", 0, 0, Long.MAX_VALUE);
         this.checkpointBytes = option(o, "checkpointBytes", 32L << 20, 1, Long.MAX_VALUE);
         this.checkpointNanos = option(o, "checkpointMillis", 1000, 1, 3_600_000) * 1_000_000L;
+        this.syncAheadBytes = option(o, "syncAheadBytes", 8L << 20, 0, Long.MAX_VALUE);
         if (OptionValues.flag(o, "filetransfer.warmup", true)) {
             CryptoWarmup.startOnce();
         }
@@ -348,6 +352,10 @@ public final class FileTransfer implements ProtocolHandler {
 
     long checkpointBytes() {
         return checkpointBytes;
+    }
+
+    long syncAheadBytes() {
+        return syncAheadBytes;
     }
 
     long checkpointNanos() {

@@ -457,7 +457,8 @@ final class IncomingSession {
     private FileSink pipelined(FileSink s, int fi) {
         long remaining = files[fi].size() - verified[fi];
         return remaining > (long) PIPELINE_DEPTH * chunkSize
-                ? new PipelinedSink(s, chunkSize, PIPELINE_DEPTH, "tandem-ft-writer-" + id.substring(0, 10)) : s;
+                ? new PipelinedSink(s, chunkSize, PIPELINE_DEPTH, ft.syncAheadBytes(), "tandem-ft-writer-" + id.substring(0, 10))
+                : s;
     }
 
     /** MessageDigest state cannot be saved, so a resumed file's verified prefix is read back and hashed again. */

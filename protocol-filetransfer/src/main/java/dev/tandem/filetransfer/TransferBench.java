@@ -3,12 +3,14 @@ package dev.tandem.filetransfer;
 import com.sun.management.OperatingSystemMXBean;
 import dev.tandem.core.TandemNode;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -75,10 +77,12 @@ public final class TransferBench {
         return out;
     }
 
+    /** Forced to disk before the runs, so its write-back is not a cost of the transfer measured after it. */
     private static void generate(Path p, long bytes) throws IOException {
         SplittableRandom r = new SplittableRandom(42);
         byte[] buf = new byte[1 << 20];
-        try (OutputStream o = Files.newOutputStream(p)) {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
             for (long left = bytes; left > 0; left -= buf.length) {
                 for (int i = 0; i < buf.length; i += 8) {
                     long v = r.nextLong();
@@ -86,8 +90,12 @@ public final class TransferBench {
                         buf[i + k] = (byte) (v >>> (8 * k));
                     }
                 }
-                o.write(buf, 0, (int) Math.min(buf.length, left));
+                ByteBuffer chunk = ByteBuffer.wrap(buf, 0, (int) Math.min(buf.length, left));
+                while (chunk.hasRemaining()) {
+                    ch.write(chunk);
+                }
             }
+            ch.force(false);
         }
     }
 

@@ -30,7 +30,7 @@ class PipelinedSinkTest {
         Path file = dir.resolve("f.part");
         byte[] data = new byte[1 << 20];
         new Random(5).nextBytes(data);
-        try (PipelinedSink sink = new PipelinedSink(FileSink.DEFAULT.open(file, true), 64 * 1024, 4, "test-writer")) {
+        try (PipelinedSink sink = new PipelinedSink(FileSink.DEFAULT.open(file, true), 64 * 1024, 4, 0, "test-writer")) {
             byte[] reused = new byte[100_000]; // the caller reuses its buffer at once, as the receiver does
             for (int off = 0; off < data.length; off += reused.length) {
                 int n = Math.min(reused.length, data.length - off);
@@ -55,7 +55,7 @@ class PipelinedSinkTest {
                 super.write(data, position);
             }
         };
-        PipelinedSink sink = new PipelinedSink(failsAtTheThird, 10, 2, "test-writer");
+        PipelinedSink sink = new PipelinedSink(failsAtTheThird, 10, 2, 0, "test-writer");
         IOException first = assertThrows(IOException.class, () -> {
             for (int i = 0; i < 100; i++) {
                 sink.write(ByteBuffer.allocate(10), i * 10L);
@@ -85,7 +85,7 @@ class PipelinedSinkTest {
                 super.write(data, position);
             }
         };
-        try (PipelinedSink sink = new PipelinedSink(slowDisk, 10, 2, "test-writer")) {
+        try (PipelinedSink sink = new PipelinedSink(slowDisk, 10, 2, 0, "test-writer")) {
             sink.write(ByteBuffer.allocate(10), 0);
             sink.write(ByteBuffer.allocate(10), 10); // both buffers now held: one being written, one queued
             CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
@@ -100,6 +100,86 @@ class PipelinedSinkTest {
             third.get(10, TimeUnit.SECONDS);
             sink.force();
             assertEquals(List.of(0L, 10L, 20L), written);
+        }
+    }
+
+    @Test
+    void theFileIsForcedInTheBackgroundWhileWritesGoOn() throws Exception {
+        CountDownLatch forceStarted = new CountDownLatch(1);
+        CountDownLatch forceMayEnd = new CountDownLatch(1);
+        List<String> forcedBy = new CopyOnWriteArrayList<>();
+        List<Long> written = new CopyOnWriteArrayList<>();
+        FileSink slowForce = new Recording(written) {
+            @Override
+            public void force() throws IOException {
+                forcedBy.add(Thread.currentThread().getName());
+                forceStarted.countDown();
+                await(forceMayEnd);
+            }
+        };
+        try (PipelinedSink sink = new PipelinedSink(slowForce, 10, 2, 30, "test-writer")) {
+            for (int i = 0; i < 3; i++) {
+                sink.write(ByteBuffer.allocate(10), i * 10L);
+            }
+            assertTrue(forceStarted.await(10, TimeUnit.SECONDS), "30 bytes written: a background force is due");
+            sink.write(ByteBuffer.allocate(10), 30);
+            sink.write(ByteBuffer.allocate(10), 40);
+            sink.size(); // waits for the queued writes, not for the force
+            assertEquals(List.of(0L, 10L, 20L, 30L, 40L), written, "writes went on while the force ran");
+            assertEquals(List.of("test-writer-sync"), forcedBy);
+            CompletableFuture<Void> checkpoint = CompletableFuture.runAsync(() -> {
+                try {
+                    sink.force();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            assertFalse(checkpoint.isDone(), "a force waits for the background force that is running");
+            forceMayEnd.countDown();
+            checkpoint.get(10, TimeUnit.SECONDS);
+            assertEquals(2, forcedBy.size(), "and then forces what came after it");
+        }
+    }
+
+    @Test
+    void aFailedBackgroundForceFailsEveryLaterForceEvenIfTheDiskThenReportsSuccess() throws Exception {
+        CountDownLatch forceStarted = new CountDownLatch(1);
+        CountDownLatch forceMayEnd = new CountDownLatch(1);
+        List<Long> written = new CopyOnWriteArrayList<>();
+        FileSink eioOnce = new Recording(written) {
+            boolean failed;
+
+            @Override
+            public void force() throws IOException {
+                if (!failed) {
+                    failed = true;
+                    forceStarted.countDown();
+                    await(forceMayEnd);
+                    throw new IOException("Input/output error");
+                }
+            }
+        };
+        PipelinedSink sink = new PipelinedSink(eioOnce, 10, 2, 20, "test-writer");
+        sink.write(ByteBuffer.allocate(10), 0);
+        sink.write(ByteBuffer.allocate(10), 10);
+        assertTrue(forceStarted.await(10, TimeUnit.SECONDS));
+        forceMayEnd.countDown();
+        IOException e = assertThrows(IOException.class, sink::force, "the pages the failed force lost are not durable");
+        assertTrue(e.getMessage().contains("Input/output error"), e.toString());
+        assertThrows(IOException.class, sink::force, "not later either");
+        assertThrows(IOException.class, () -> sink.write(ByteBuffer.allocate(10), 20));
+        assertThrows(IOException.class, sink::close);
+        assertTrue(((Recording) eioOnce).closed);
+    }
+
+    private static void await(CountDownLatch latch) throws IOException {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IOException("test latch not released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
         }
     }
 
@@ -127,7 +207,7 @@ class PipelinedSinkTest {
         }
 
         @Override
-        public void force() {
+        public void force() throws IOException {
         }
 
         @Override
