@@ -62,7 +62,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 
 : > "$work/scp_default"; : > "$work/scp_fsync"; : > "$work/scp_gcm"; : > "$work/tandem"
 for r in $(seq "$rounds"); do
-  read -r plain durable < <(scp_once "")
+  out=$(scp_once "")
+  read -r plain durable <<< "$out"
   echo "$plain" >> "$work/scp_default"; echo "$durable" >> "$work/scp_fsync"
   scp_once "-c aes128-gcm@openssh.com" | cut -d' ' -f1 >> "$work/scp_gcm"
   sync

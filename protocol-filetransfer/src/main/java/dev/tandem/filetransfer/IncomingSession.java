@@ -79,6 +79,11 @@ final class IncomingSession {
     /** How long a failed read waits for the connection to say why it ended (see peersReasonIfClosing). */
     private static final long PEER_REASON_WAIT_MS = 1000;
     private MessageDigest md;
+    /**
+     * The part file refused a write or a force. After a failed fsync Linux can report the next one as successful
+     * although the pages it could not write are gone, so from then on no progress past the last journal is recorded.
+     */
+    private boolean sinkFailed;
     private long sinceCheckpointBytes;
     private long lastCheckpointNanos = System.nanoTime();
     private long received;
@@ -357,6 +362,8 @@ final class IncomingSession {
             }
         } catch (Exception e) {
             fail(e);
+        } finally {
+            closeSinkAfterFailure(); // an Error (out of memory opening a writer) must not leak the file or its threads
         }
     }
 
@@ -382,6 +389,7 @@ final class IncomingSession {
             try {
                 sink.write(ByteBuffer.wrap(plain, 0, len), off);
             } catch (IOException e) {
+                sinkFailed = true;
                 throw localIo("writing " + fs.rel() + Names.PART_SUFFIX, e);
             }
         }
@@ -506,14 +514,7 @@ final class IncomingSession {
                     + Codes.HEX.formatHex(mine) + " but the sender says " + Codes.HEX.formatHex(theirs)
                     + "; the partial file was deleted");
         }
-        try {
-            if (sink.size() < size) {
-                sink.setLength(size);
-            }
-            sink.force();
-        } catch (IOException e) {
-            throw localIo("finishing " + fs.rel(), e);
-        }
+        makeDurable(size, "finishing " + fs.rel());
         closeSink();
         cur = -1;
         String rel = Placement.moveIntoPlace(target, part, fs.rel());
@@ -569,17 +570,23 @@ final class IncomingSession {
         sinceCheckpointBytes = 0;
         lastCheckpointNanos = System.nanoTime();
         if (cur >= 0 && sink != null) {
-            try {
-                if (sink.size() < verified[cur]) {
-                    sink.setLength(verified[cur]); // trailing holes must exist before the journal points past them
-                }
-                sink.force();
-            } catch (IOException e) {
-                throw localIo("saving progress of " + files[cur].rel(), e);
-            }
+            makeDurable(verified[cur], "saving progress of " + files[cur].rel());
             files[cur] = files[cur].withProgress(verified[cur], false, null);
         }
         saveJournal();
+    }
+
+    /** Extends the part file to {@code length} (trailing holes must exist before the journal points past them), forces. */
+    private void makeDurable(long length, String what) throws IOException {
+        try {
+            if (sink.size() < length) {
+                sink.setLength(length);
+            }
+            sink.force();
+        } catch (IOException e) {
+            sinkFailed = true;
+            throw localIo(what, e);
+        }
     }
 
     private void saveJournal() throws IOException {
@@ -649,6 +656,8 @@ final class IncomingSession {
         } catch (IOException | RuntimeException cleanup) {
             te.addSuppressed(cleanup);
             log.warn("could not clean up after transfer {} from {}", id.substring(0, 10), peer.shortForm(), cleanup);
+        } finally {
+            closeSinkAfterFailure(); // whatever ended the transfer (a peer's HASH_MISMATCH too), the part file closes
         }
         if (te.error() == TransferError.NETWORK) {
             log.info("transfer {} from {} interrupted ({}); {} bytes verified and kept for resume", id.substring(0, 10),
@@ -664,20 +673,22 @@ final class IncomingSession {
 
     /** Records every verified byte (after forcing it) so the next attempt continues from there. */
     private void keepPartials() throws IOException {
-        try {
-            checkpoint();
-        } catch (IOException unwritten) {
-            // The part file refused the last writes (disk full, I/O error): the transfer's own error already says so.
-            // Its queued writes are lost, so the journal stays at the last progress that was forced to disk.
-            log.debug("transfer {} keeps its last durable progress: {}", id.substring(0, 10), unwritten.toString());
+        if (!sinkFailed) {
             try {
-                saveJournal();
-            } finally {
-                closeSinkAfterFailure();
+                checkpoint();
+                closeSink();
+                return;
+            } catch (IOException unwritten) {
+                log.debug("transfer {} keeps its last durable progress: {}", id.substring(0, 10), unwritten.toString());
             }
-            return;
         }
-        closeSink();
+        // The part file refused writes or a force (disk full, I/O error): the transfer's own error already says so.
+        // What it refused is lost, so the journal stays at the last progress that was forced to disk.
+        try {
+            saveJournal();
+        } finally {
+            closeSinkAfterFailure();
+        }
     }
 
     /** Closes the part file whose writer already failed; that failure is reported, so it is not thrown again. */
@@ -690,7 +701,7 @@ final class IncomingSession {
     }
 
     private void discardPartials() throws IOException {
-        closeSink();
+        closeSinkAfterFailure(); // a part file about to be deleted has nothing left to report
         for (Journal.FileState f : files) {
             if (!f.dir() && !f.done()) {
                 Files.deleteIfExists(Placement.resolve(target, f.rel() + Names.PART_SUFFIX));

@@ -32,7 +32,6 @@ final class PipelinedSink implements FileSink {
     private final Condition syncDue = lock.newCondition(); // its own, so the writer's progress does not wake it
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     private final ArrayDeque<Job> queued = new ArrayDeque<>();
-    private final Thread writer;
     private final long syncAheadBytes;
     private int outstanding; // queued plus the one being written
     private long unsynced;   // written since the last force began
@@ -50,17 +49,16 @@ final class PipelinedSink implements FileSink {
         for (int i = 0; i < depth; i++) {
             free.add(ByteBuffer.allocateDirect(bufferBytes));
         }
-        writer = daemon(this::drainQueue, name);
+        daemon(this::drainQueue, name);
         if (syncAheadBytes > 0) {
             daemon(this::syncAhead, name + "-sync");
         }
     }
 
-    private static Thread daemon(Runnable body, String name) {
+    private static void daemon(Runnable body, String name) {
         Thread t = new Thread(body, name);
         t.setDaemon(true);
         t.start();
-        return t;
     }
 
     @Override
@@ -198,12 +196,15 @@ final class PipelinedSink implements FileSink {
         void run() throws IOException;
     }
 
+    /** A runtime exception is kept too: the thread must live on to count the job done, or every waiter would hang. */
     private static IOException attempt(Io io) {
         try {
             io.run();
             return null;
         } catch (IOException e) {
             return e;
+        } catch (RuntimeException e) {
+            return new IOException(e.toString(), e);
         }
     }
 
@@ -253,7 +254,14 @@ final class PipelinedSink implements FileSink {
     public void force() throws IOException {
         drain();
         awaitBackgroundForce();
-        target.force();
+        IOException error = attempt(target::force);
+        lock.lock();
+        try {
+            keepFirst(error); // a later force could succeed although this one lost pages
+            throwIfFailed();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits for queued writes (their failure is thrown), stops the thread and closes the file in any case. */
@@ -267,7 +275,7 @@ final class PipelinedSink implements FileSink {
                 closing = true;
                 changed.signalAll();
                 syncDue.signal();
-                while (syncing) { // never close the file under a running force
+                while (syncing || outstanding > 0) { // never close the file under a force or a write
                     changed.awaitUninterruptibly();
                 }
             } finally {

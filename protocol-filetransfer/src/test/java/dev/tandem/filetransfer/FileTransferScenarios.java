@@ -33,6 +33,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -469,37 +470,14 @@ public abstract class FileTransferScenarios {
     @Test
     void aFullDiskFailsClearlyOnBothSidesAndKeepsThePartFile() throws Exception {
         long limit = 3L * MIB + 1000;
-        FileTransfer.of(b).sinkFactory((part, create) -> {
-            FileSink real = FileSink.DEFAULT.open(part, create);
-            return new FileSink() {
-                @Override
-                public void write(java.nio.ByteBuffer data, long position) throws IOException {
-                    if (position + data.remaining() > limit) {
-                        throw new IOException("No space left on device");
-                    }
-                    real.write(data, position);
+        FileTransfer.of(b).sinkFactory((part, create) -> new Delegating(FileSink.DEFAULT.open(part, create)) {
+            @Override
+            public void write(java.nio.ByteBuffer data, long position) throws IOException {
+                if (position + data.remaining() > limit) {
+                    throw new IOException("No space left on device");
                 }
-
-                @Override
-                public long size() throws IOException {
-                    return real.size();
-                }
-
-                @Override
-                public void setLength(long length) throws IOException {
-                    real.setLength(length);
-                }
-
-                @Override
-                public void force() throws IOException {
-                    real.force();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    real.close();
-                }
-            };
+                super.write(data, position);
+            }
         });
         BlockingQueue<Transfer> in = incoming(b);
         Path src = randomFile(dir.resolve("src/big.bin"), 10 * MIB, 11);
@@ -513,6 +491,66 @@ public abstract class FileTransferScenarios {
         assertTrue(Files.size(parts.get(0)) >= 3 * MIB - FileTransfer.DEFAULT_CHUNK, "verified data kept");
         assertEquals(1, journals(b).size(), "journal kept for a resume");
         assertFalse(Files.exists(inbox(b, "a").resolve("big.bin")));
+    }
+
+    @Test
+    void progressIsNeverJournalledAfterAFailedForceEvenIfALaterForceSucceeds() throws Exception {
+        AtomicInteger forces = new AtomicInteger();
+        FileTransfer.of(b).sinkFactory((part, create) -> new Delegating(FileSink.DEFAULT.open(part, create)) {
+            @Override
+            public void force() throws IOException {
+                if (forces.incrementAndGet() == 1) { // as Linux does: the failed pages are dropped, the next fsync is fine
+                    throw new IOException("Input/output error");
+                }
+                super.force();
+            }
+        });
+        BlockingQueue<Transfer> in = incoming(b);
+        Path src = randomFile(dir.resolve("src/big.bin"), 20 * MIB, 13);
+        TransferException e = failure(FileTransfer.of(a).send(b.id(), List.of(src)).result());
+        assertEquals(TransferError.IO, e.error(), e.toString());
+        assertTrue(e.byPeer());
+        TransferException local = failure(in.poll(20, TimeUnit.SECONDS).result());
+        assertEquals(TransferError.IO, local.error(), local.toString());
+        assertEquals(1, journals(b).size(), "journal kept");
+        Journal.Data journal = Wire.JSON.readValue(journals(b).get(0).toFile(), Journal.Data.class);
+        assertEquals(0, journal.files().get(0).offset(),
+                "no force ever succeeded before the failed one, so no byte may be recorded as durable");
+        assertFalse(Files.exists(inbox(b, "a").resolve("big.bin")));
+    }
+
+    /** A part file that passes everything to the real one unless a test overrides a method. */
+    static class Delegating implements FileSink {
+        private final FileSink real;
+
+        Delegating(FileSink real) {
+            this.real = real;
+        }
+
+        @Override
+        public void write(java.nio.ByteBuffer data, long position) throws IOException {
+            real.write(data, position);
+        }
+
+        @Override
+        public long size() throws IOException {
+            return real.size();
+        }
+
+        @Override
+        public void setLength(long length) throws IOException {
+            real.setLength(length);
+        }
+
+        @Override
+        public void force() throws IOException {
+            real.force();
+        }
+
+        @Override
+        public void close() throws IOException {
+            real.close();
+        }
     }
 
     @Test

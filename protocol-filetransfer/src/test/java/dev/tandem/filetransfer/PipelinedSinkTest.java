@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,39 +107,54 @@ class PipelinedSinkTest {
 
     @Test
     void theFileIsForcedInTheBackgroundWhileWritesGoOn() throws Exception {
-        CountDownLatch forceStarted = new CountDownLatch(1);
-        CountDownLatch forceMayEnd = new CountDownLatch(1);
+        CountDownLatch backgroundStarted = new CountDownLatch(1);
+        CountDownLatch backgroundMayEnd = new CountDownLatch(1);
+        AtomicBoolean backgroundEnded = new AtomicBoolean();
         List<String> forcedBy = new CopyOnWriteArrayList<>();
+        List<Boolean> foregroundAfterBackground = new CopyOnWriteArrayList<>();
         List<Long> written = new CopyOnWriteArrayList<>();
         FileSink slowForce = new Recording(written) {
             @Override
             public void force() throws IOException {
                 forcedBy.add(Thread.currentThread().getName());
-                forceStarted.countDown();
-                await(forceMayEnd);
+                if (Thread.currentThread().getName().endsWith("-sync")) {
+                    backgroundStarted.countDown();
+                    await(backgroundMayEnd);
+                    backgroundEnded.set(true);
+                } else {
+                    foregroundAfterBackground.add(backgroundEnded.get());
+                }
             }
         };
         try (PipelinedSink sink = new PipelinedSink(slowForce, 10, 2, 30, "test-writer")) {
             for (int i = 0; i < 3; i++) {
                 sink.write(ByteBuffer.allocate(10), i * 10L);
             }
-            assertTrue(forceStarted.await(10, TimeUnit.SECONDS), "30 bytes written: a background force is due");
+            assertTrue(backgroundStarted.await(10, TimeUnit.SECONDS), "30 bytes written: a background force is due");
             sink.write(ByteBuffer.allocate(10), 30);
             sink.write(ByteBuffer.allocate(10), 40);
             sink.size(); // waits for the queued writes, not for the force
             assertEquals(List.of(0L, 10L, 20L, 30L, 40L), written, "writes went on while the force ran");
             assertEquals(List.of("test-writer-sync"), forcedBy);
-            CompletableFuture<Void> checkpoint = CompletableFuture.runAsync(() -> {
+
+            CompletableFuture<Void> checkpoint = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
                 try {
                     sink.force();
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
+                    checkpoint.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    checkpoint.completeExceptionally(e);
                 }
-            });
-            assertFalse(checkpoint.isDone(), "a force waits for the background force that is running");
-            forceMayEnd.countDown();
+            }, "checkpoint");
+            t.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (t.getState() != Thread.State.WAITING && t.isAlive() && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // until the checkpoint parks: nothing but the running force can hold it
+            }
+            backgroundMayEnd.countDown();
             checkpoint.get(10, TimeUnit.SECONDS);
-            assertEquals(2, forcedBy.size(), "and then forces what came after it");
+            assertEquals(List.of(true), foregroundAfterBackground,
+                    "a force waits for the background force that is running, then forces what came after it");
         }
     }
 
@@ -170,6 +187,25 @@ class PipelinedSinkTest {
         assertThrows(IOException.class, () -> sink.write(ByteBuffer.allocate(10), 20));
         assertThrows(IOException.class, sink::close);
         assertTrue(((Recording) eioOnce).closed);
+    }
+
+    @Test
+    void aFailedForceFailsEveryLaterForceEvenIfTheDiskThenReportsSuccess() throws Exception {
+        AtomicInteger forces = new AtomicInteger();
+        FileSink eioOnce = new Recording(new CopyOnWriteArrayList<>()) {
+            @Override
+            public void force() throws IOException {
+                if (forces.incrementAndGet() == 1) {
+                    throw new IOException("Input/output error");
+                }
+            }
+        };
+        PipelinedSink sink = new PipelinedSink(eioOnce, 10, 2, 0, "test-writer");
+        sink.write(ByteBuffer.allocate(10), 0);
+        assertThrows(IOException.class, sink::force);
+        IOException again = assertThrows(IOException.class, sink::force, "the pages the failed force lost are gone");
+        assertTrue(again.getMessage().contains("Input/output error"), again.toString());
+        assertThrows(IOException.class, sink::close);
     }
 
     private static void await(CountDownLatch latch) throws IOException {
