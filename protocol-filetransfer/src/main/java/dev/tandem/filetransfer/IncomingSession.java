@@ -7,7 +7,6 @@ import dev.tandem.core.io.FrameTooLargeException;
 import dev.tandem.core.io.Frames;
 import dev.tandem.core.io.MalformedFrameException;
 import dev.tandem.core.transport.CloseCode;
-import dev.tandem.core.transport.ConnectionClosedException;
 import dev.tandem.core.transport.PeerConnection;
 import dev.tandem.core.transport.PeerStream;
 import dev.tandem.core.transport.StreamTimeoutException;
@@ -36,9 +35,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +74,7 @@ final class IncomingSession {
     /** Chunks a pipelined part-file writer may hold (memory: this many chunk-sized direct buffers per file). */
     private static final int PIPELINE_DEPTH = 4;
     /** How long a failed read waits for the connection to say why it ended (see peersReasonIfClosing). */
-    private static final long PEER_REASON_WAIT_MS = 1000;
+    private static final Duration PEER_REASON_WAIT = Duration.ofSeconds(1);
     private MessageDigest md;
     /**
      * The part file refused a write or a force. After a failed fsync Linux can report the next one as successful
@@ -609,17 +606,8 @@ final class IncomingSession {
      * should see, so wait briefly for the close and take it when it is the peer's and says more than "network".
      */
     private TransferException peersReasonIfClosing(TransferException te) {
-        try {
-            ConnectionClosedException c = conn.closed().toCompletableFuture().get(PEER_REASON_WAIT_MS,
-                    TimeUnit.MILLISECONDS);
-            TransferException peers = Codes.classify(c);
-            return peers.byPeer() && peers.error() != TransferError.NETWORK ? peers : te;
-        } catch (TimeoutException | ExecutionException notClosed) {
-            return te;
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            return te;
-        }
+        return conn.closedWithin(PEER_REASON_WAIT).map(Codes::classify)
+                .filter(peers -> peers.byPeer() && peers.error() != TransferError.NETWORK).orElse(te);
     }
 
     private void fail(Exception e) {

@@ -701,13 +701,11 @@ public final class Pairing implements ProtocolHandler {
             // How this side's connection ended, from this side's point of view (a stream may report the
             // closing side's view).
             // A close by the peer may wake a blocked read before this side's connection has recorded it.
-            try {
-                return failure(conn.closed().toCompletableFuture().get(1, TimeUnit.SECONDS));
-            } catch (TimeoutException | ExecutionException ex) {
-                log.debug("connection close not recorded yet: {}", ex.toString());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
+            Optional<ConnectionClosedException> how = conn.closedWithin(Duration.ofSeconds(1));
+            if (how.isPresent()) {
+                return failure(how.get());
             }
+            log.debug("connection close not recorded yet");
         }
         return failure(c);
     }

@@ -315,8 +315,9 @@ public abstract class TransportCompatibilityKit {
     void closeCodeAndReasonReachThePeer() throws Exception {
         PeerConnection c = dial(ALPN_A);
         PeerConnection s = nextInbound();
+        assertTrue(c.closedWithin(Duration.ZERO).isEmpty(), "open: nothing to report");
         s.close(0x123, "bye now");
-        ConnectionClosedException seen = c.closed().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        ConnectionClosedException seen = c.closedWithin(Duration.ofSeconds(WAIT_SECONDS)).orElseThrow();
         assertEquals(0x123, seen.code());
         assertEquals("bye now", seen.reason());
         assertTrue(seen.byPeer());

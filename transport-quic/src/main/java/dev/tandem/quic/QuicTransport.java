@@ -80,6 +80,8 @@ public final class QuicTransport implements Transport, TransportStats.Source {
     static final int AUTH_STREAM_ID = 1;
     private static final char[] KEY_PASSWORD = "tandem".toCharArray();
     private static final Duration SERVER_CLOSE_WAIT = Duration.ofMillis(1500);
+    /** How long a client whose proof failed waits for the server's close, which says why. */
+    private static final Duration CLOSE_REASON_WAIT = Duration.ofSeconds(1);
 
     private final NetworkIdentity identity;
     private final QuicSettings settings;
@@ -377,7 +379,8 @@ public final class QuicTransport implements Transport, TransportStats.Source {
             timeout.cancel(false);
         } catch (IOException | RuntimeException e) {
             timeout.cancel(false);
-            ConnectionClosedException how = closedSoon(pc);
+            // kwik's close event trails stream errors: how the peer closed, if it did or does within a moment
+            ConnectionClosedException how = pc.closedWithin(CLOSE_REASON_WAIT).orElse(null);
             pc.close(CloseCode.AUTHENTICATION_FAILED, "client authentication failed");
             if (how != null && how.byPeer() && how.code() == CloseCode.AUTHENTICATION_FAILED) {
                 throw new PeerAuthenticationException("node " + expected.shortForm() + " rejected our node proof: "
@@ -441,17 +444,6 @@ public final class QuicTransport implements Transport, TransportStats.Source {
         st.abortReading(CloseCode.NORMAL); // frees the stream slot; the server has sent FIN or is about to
     }
 
-    /** How {@code pc} closed, if it did or does within a moment (kwik's close event trails stream errors). */
-    private static ConnectionClosedException closedSoon(QuicPeerConnection pc) {
-        try {
-            return pc.closed().toCompletableFuture().get(1, TimeUnit.SECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
 
     private static Duration remaining(long deadline) {
         return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime()));

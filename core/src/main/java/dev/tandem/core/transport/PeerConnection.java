@@ -3,7 +3,12 @@ package dev.tandem.core.transport;
 import dev.tandem.core.NodeId;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * An authenticated connection to one peer under one ALPN. {@link #remoteNodeId()} is verified by the
@@ -43,6 +48,22 @@ public interface PeerConnection extends AutoCloseable {
 
     /** Completes when the connection is closed, for any reason, with how it was closed. */
     CompletionStage<ConnectionClosedException> closed();
+
+    /**
+     * How the connection closed, if it is closed or closes within {@code wait}; empty if it is still open then (or the
+     * calling thread is interrupted, whose flag is kept). A peer's close can fail a blocked read a moment before the
+     * connection records it, so code that wants the peer's code and reason after a failed read waits briefly here.
+     */
+    default Optional<ConnectionClosedException> closedWithin(Duration wait) {
+        try {
+            return Optional.of(closed().toCompletableFuture().get(wait.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException | ExecutionException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
 
     @Override
     default void close() {
