@@ -21,9 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Synced ahead: with {@code syncAheadBytes > 0} a third thread forces the file to disk whenever that much has been
  * written since its last force, while the writer goes on writing. A checkpoint's {@link #force} then has only the last
  * few MiB left to flush instead of everything since the previous checkpoint; on the reference machine's disk those
- * forces had been a third of a receiver's time, taken on the thread that reads the stream. A failed background force is
- * kept like a failed write: after one, Linux may report the next force as successful although the pages it failed to
- * write are gone, so nothing written before it may ever be reported durable.
+ * forces had been a third of a receiver's time, taken on the thread that reads the stream. A failed force, in the
+ * background or not, is kept like a failed write: after one, Linux may report the next force as successful although the
+ * pages it failed to write are gone, so nothing written before it may ever be reported durable.
  */
 final class PipelinedSink implements FileSink {
     private final FileSink target;
@@ -264,7 +264,10 @@ final class PipelinedSink implements FileSink {
         }
     }
 
-    /** Waits for queued writes (their failure is thrown), stops the thread and closes the file in any case. */
+    /**
+     * Waits for queued writes (their failure is thrown), stops the threads and closes the file in any case, never under
+     * a running write or force.
+     */
     @Override
     public void close() throws IOException {
         try {
