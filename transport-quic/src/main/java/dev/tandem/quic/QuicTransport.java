@@ -444,7 +444,6 @@ public final class QuicTransport implements Transport, TransportStats.Source {
         st.abortReading(CloseCode.NORMAL); // frees the stream slot; the server has sent FIN or is about to
     }
 
-
     private static Duration remaining(long deadline) {
         return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime()));
     }

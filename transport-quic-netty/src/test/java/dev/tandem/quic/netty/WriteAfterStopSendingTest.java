@@ -37,36 +37,24 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class WriteAfterStopSendingTest {
     private static final int ROUNDS = 8;
+    private static final byte[] CHUNK = new byte[64 * 1024];
 
     @Test
     void theWriterSeesThePeersRefusalNotAStallNorASuppressionFailure() throws Exception {
-        try (NettyPair pair = new NettyPair(NettySettings.DEFAULTS.withStallTimeout(Duration.ofSeconds(5)))) {
-            PeerConnection c = pair.clientSide;
-            PeerConnection s = pair.serverSide;
-            byte[] chunk = new byte[64 * 1024];
-            for (int round = 1; round <= ROUNDS; round++) {
-                PeerStream out = c.openBidirectional();
-                PeerStream in = acceptAndStopReading(out, s); // STOP_SENDING: the reader is gone
-                IOException e = writeUntilRefused(out, chunk);
-                assertInstanceOf(TransportException.class, e, "round " + round + ": " + e);
-                assertFalse(e instanceof StallException, "round " + round + ": the refusal went unnoticed: " + e);
-                assertEquals(0, e.getSuppressed().length, "the failure is not also reported by close()");
-                assertTrue(c.isOpen(), "only the stream failed, not the connection");
-                in.close();
-            }
-        }
+        eachRound((round, out, in) -> { // STOP_SENDING: the reader is gone
+            IOException e = writeUntilRefused(out, CHUNK);
+            assertInstanceOf(TransportException.class, e, "round " + round + ": " + e);
+            assertFalse(e instanceof StallException, "round " + round + ": the refusal went unnoticed: " + e);
+            assertEquals(0, e.getSuppressed().length, "the failure is not also reported by close()");
+            in.close();
+        });
     }
 
     @Test
     void theRefusalArrivesWhileThePeerKeepsSendingOnTheStream() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (NettyPair pair = new NettyPair(NettySettings.DEFAULTS.withStallTimeout(Duration.ofSeconds(5)))) {
-            PeerConnection c = pair.clientSide;
-            PeerConnection s = pair.serverSide;
-            byte[] chunk = new byte[64 * 1024];
-            for (int round = 1; round <= ROUNDS; round++) {
-                PeerStream out = c.openBidirectional();
-                PeerStream in = acceptAndStopReading(out, s); // STOP_SENDING, but the peer goes on writing to us
+        try {
+            eachRound((round, out, in) -> { // STOP_SENDING, but the peer goes on writing to us
                 AtomicBoolean done = new AtomicBoolean();
                 Future<?> talker = pool.submit(() -> {
                     byte[] b = new byte[512];
@@ -83,19 +71,38 @@ class WriteAfterStopSendingTest {
                     }
                     return null;
                 });
-                IOException e = writeUntilRefused(out, chunk);
+                IOException e = writeUntilRefused(out, CHUNK);
                 assertFalse(e instanceof StallException, "round " + round + ": the refusal went unnoticed: " + e);
                 assertInstanceOf(TransportException.class, e, "round " + round + ": " + e);
                 done.set(true);
                 talker.get(10, TimeUnit.SECONDS);
                 in.close(); // FIN the other way: the listener reads to the end
                 listener.get(10, TimeUnit.SECONDS);
-                assertTrue(c.isOpen(), "only the stream failed, not the connection");
-            }
+            });
         } catch (ExecutionException e) {
             throw new AssertionError("the peer's writer or our reader failed", e.getCause());
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Round {
+        void run(int round, PeerStream out, PeerStream in) throws Exception;
+    }
+
+    /**
+     * {@link #ROUNDS} streams on one connection with a 5 s stall timeout, each handed to {@code body} after the peer
+     * stopped reading it; only the stream may fail, never the connection.
+     */
+    private static void eachRound(Round body) throws Exception {
+        try (NettyPair pair = new NettyPair(NettySettings.DEFAULTS.withStallTimeout(Duration.ofSeconds(5)))) {
+            for (int round = 1; round <= ROUNDS; round++) {
+                PeerStream out = pair.clientSide.openBidirectional();
+                PeerStream in = acceptAndStopReading(out, pair.serverSide);
+                body.run(round, out, in);
+                assertTrue(pair.clientSide.isOpen(), "only the stream failed, not the connection");
+            }
         }
     }
 
