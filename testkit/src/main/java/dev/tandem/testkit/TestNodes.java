@@ -44,7 +44,6 @@ public final class TestNodes {
         trust(b, a, secret);
     }
 
-    /** Info for a test device. */
     /**
      * How a peer refused a connection right after authenticating it (not paired, revoked, ...). Over QUIC the
      * refusal can overtake the end of authentication, and then the dial itself fails with it: either way the close
@@ -64,6 +63,7 @@ public final class TestNodes {
         }
     }
 
+    /** Info for a test device. */
     public static DeviceInfo info(String name) {
         return new DeviceInfo(name, "test", "0");
     }

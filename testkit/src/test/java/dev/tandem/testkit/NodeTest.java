@@ -165,8 +165,7 @@ class NodeTest {
         b.events().subscribe(ConnectionRefused.class, refused::add);
         TestNodes.trust(a, b, new dev.tandem.core.device.PairSecret(new byte[32])); // a trusts b, b does not trust a
 
-        PeerConnection c = a.connect(b.addr(), SECRET_ALPN).get(10, TimeUnit.SECONDS);
-        ConnectionClosedException how = c.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        ConnectionClosedException how = TestNodes.refusal(a.connect(b.addr(), SECRET_ALPN), 10);
         assertEquals(CloseCode.NOT_PAIRED, how.code());
         assertTrue(how.byPeer());
         ConnectionRefused event = refused.poll(10, TimeUnit.SECONDS);
@@ -236,8 +235,7 @@ class NodeTest {
         TestNodes.pairDirectly(a, b);
         PeerConnection first = a.connect(b.addr(), SECRET_ALPN).get(10, TimeUnit.SECONDS);
         assertNotNull(secret.threads.poll(10, TimeUnit.SECONDS)); // the only thread is now taken
-        PeerConnection second = a.connect(b.addr(), SECRET_ALPN).get(10, TimeUnit.SECONDS);
-        assertEquals(CloseCode.BUSY, second.closed().toCompletableFuture().get(10, TimeUnit.SECONDS).code());
+        assertEquals(CloseCode.BUSY, TestNodes.refusal(a.connect(b.addr(), SECRET_ALPN), 10).code());
         secret.block.countDown();
         assertEquals("ok", ask(first));
     }
