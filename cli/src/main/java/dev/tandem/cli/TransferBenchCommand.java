@@ -48,8 +48,12 @@ final class TransferBenchCommand implements Callable<Integer> {
     @Option(names = "--work-dir", description = "Where the generated file goes (default: a temporary directory).")
     Path workDir;
 
-    /** One transport's figures: transfer runs and the raw stream runs interleaved with them. */
-    record Measured(String transport, List<TransferBench.Run> transfers, double rawMedian) {
+    /**
+     * One transport's figures: transfer runs and the raw stream runs interleaved with them, and for each the busiest
+     * thread (index-aligned with {@code transfers}; raw ones empty without baselines).
+     */
+    record Measured(String transport, List<TransferBench.Run> transfers, List<ThreadCpu.Busiest> transferBusiest,
+            double rawMedian, List<ThreadCpu.Busiest> rawBusiest, long bytesPerRun) {
         List<TransferBench.Run> succeeded() {
             return transfers.stream().filter(TransferBench.Run::ok).toList();
         }
@@ -68,6 +72,35 @@ final class TransferBenchCommand implements Callable<Integer> {
 
         double cpuMedian() {
             return TransferBenchCommand.median(succeeded().stream().mapToDouble(TransferBench.Run::cpuSecondsPerGiB).sorted().toArray());
+        }
+
+        /** The busiest thread of the successful transfer runs, median CPU-s/GiB, role of the run at the median. */
+        Busy transferBusy() {
+            List<ThreadCpu.Busiest> ok = new ArrayList<>();
+            for (int i = 0; i < transfers.size(); i++) {
+                if (transfers.get(i).ok()) {
+                    ok.add(transferBusiest.get(i));
+                }
+            }
+            return Busy.of(ok, bytesPerRun);
+        }
+
+        Busy rawBusy() {
+            return Busy.of(rawBusiest, bytesPerRun);
+        }
+    }
+
+    /** The median busiest thread over runs: its role and CPU seconds per GiB moved. */
+    record Busy(String role, double cpuSecondsPerGiB) {
+        static Busy of(List<ThreadCpu.Busiest> runs, long bytesPerRun) {
+            List<ThreadCpu.Busiest> sorted = runs.stream().filter(b -> Double.isFinite(b.cpuSeconds()))
+                    .sorted(java.util.Comparator.comparingDouble(ThreadCpu.Busiest::cpuSeconds)).toList();
+            if (sorted.isEmpty()) {
+                return new Busy("unknown", Double.NaN);
+            }
+            double gib = bytesPerRun / (double) (1L << 30);
+            double[] perGib = sorted.stream().mapToDouble(b -> b.cpuSeconds() / gib).toArray();
+            return new Busy(sorted.get(sorted.size() / 2).role(), TransferBenchCommand.median(perGib));
         }
     }
 
@@ -109,6 +142,17 @@ final class TransferBenchCommand implements Callable<Integer> {
                         + "transfer/raw %.2fx, transfer/TLS-TCP %.3fx%n", m.transport(), m.median(), m.cpuMedian(),
                         m.rawMedian(), vsRaw, vsTls));
             }
+            Busy busy = m.transferBusy();
+            Busy rawBusy = m.rawBusy();
+            double busyRatio = rawBusy.cpuSecondsPerGiB() / busy.cpuSecondsPerGiB();
+            if (Double.isNaN(rawBusy.cpuSecondsPerGiB())) {
+                human.append(String.format("  %-6s busiest thread: transfer %.2f CPU-s/GiB (%s)%n", m.transport(),
+                        busy.cpuSecondsPerGiB(), busy.role()));
+            } else {
+                human.append(String.format("  %-6s busiest thread: transfer %.2f CPU-s/GiB (%s), raw stream %.2f (%s);"
+                        + " transfer/raw with a core per busy thread: %.2fx%n", m.transport(), busy.cpuSecondsPerGiB(),
+                        busy.role(), rawBusy.cpuSecondsPerGiB(), rawBusy.role(), busyRatio));
+            }
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("transport", m.transport());
             putFinite(f, "medianMBps", m.median());
@@ -120,6 +164,13 @@ final class TransferBenchCommand implements Callable<Integer> {
             putFinite(f, "rawStreamMedianMBps", m.rawMedian());
             putFinite(f, "ratioToRawStream", vsRaw);
             putFinite(f, "ratioToTlsTcp", vsTls);
+            f.put("busiestThread", busy.role());
+            putFinite(f, "busiestThreadCpuSecondsPerGiB", busy.cpuSecondsPerGiB());
+            if (!Double.isNaN(rawBusy.cpuSecondsPerGiB())) {
+                f.put("rawStreamBusiestThread", rawBusy.role());
+            }
+            putFinite(f, "rawStreamBusiestThreadCpuSecondsPerGiB", rawBusy.cpuSecondsPerGiB());
+            putFinite(f, "ratioToRawStreamByBusiestThread", busyRatio);
             f.put("perRunMBps", m.transfers().stream().map(TransferBench.Run::megabytesPerSecond).toList());
             perTransport.add(f);
         }
@@ -143,7 +194,9 @@ final class TransferBenchCommand implements Callable<Integer> {
     private Measured measure(String name, Path dir) throws Exception {
         var factory = TransportBenchCommand.factory(name, options);
         List<TransferBench.Run> ft = new ArrayList<>();
+        List<ThreadCpu.Busiest> ftBusiest = new ArrayList<>();
         List<Double> rawRuns = new ArrayList<>();
+        List<ThreadCpu.Busiest> rawBusiest = new ArrayList<>();
         try (BenchNodes nodes = new BenchNodes(name, true, options)) {
             // One unmeasured round of each warms the JIT; then raw stream and transfer alternate, so both
             // see the same machine conditions.
@@ -154,14 +207,30 @@ final class TransferBenchCommand implements Callable<Integer> {
             }
             for (int i = 0; i < runs; i++) {
                 if (!noBaselines) {
-                    TransportBench.Summary rawRun = TransportBench.runTransport(factory,
-                            TransportBench.Options.of(size, 1).withConnectSamples(0));
+                    ThreadCpu rawCpu = ThreadCpu.start();
+                    TransportBench.Summary rawRun;
+                    try {
+                        rawRun = TransportBench.runTransport(factory,
+                                TransportBench.Options.of(size, 1).withConnectSamples(0));
+                    } finally {
+                        rawCpu.stop();
+                    }
+                    if (rawRun.failures() == 0) {
+                        rawBusiest.add(rawCpu.stop());
+                    }
                     rawRuns.add(rawRun.medianMegabytesPerSecond());
                 }
-                ft.addAll(TransferBench.run(nodes.a, nodes.b, dir, size, 1));
+                TransferBench.prepare(dir, size); // generating the file is not the transfer's work
+                ThreadCpu transferCpu = ThreadCpu.start();
+                try {
+                    ft.addAll(TransferBench.run(nodes.a, nodes.b, dir, size, 1));
+                } finally {
+                    transferCpu.stop();
+                }
+                ftBusiest.add(transferCpu.stop());
             }
-            return new Measured(nodes.a.transportName(), ft,
-                    median(rawRuns.stream().mapToDouble(Double::doubleValue).sorted().toArray()));
+            return new Measured(nodes.a.transportName(), ft, ftBusiest,
+                    median(rawRuns.stream().mapToDouble(Double::doubleValue).sorted().toArray()), rawBusiest, size);
         }
     }
 

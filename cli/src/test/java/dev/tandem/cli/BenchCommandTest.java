@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,21 @@ class BenchCommandTest {
         assertEquals(0, n.get("failedRuns").asInt());
         assertTrue(n.get("medianMBps").asDouble() > 0);
         assertTrue(n.path("ratioToRawStream").isMissingNode(), r.out());
+        assertTrue(n.get("busiestThreadCpuSecondsPerGiB").asDouble() > 0, r.out());
+        assertTrue(n.path("ratioToRawStreamByBusiestThread").isMissingNode(), r.out());
+    }
+
+    @Test
+    void transferBenchComparesTheBusiestThreadWithTheRawStreams() throws Exception {
+        CliRunner.Result r = CliRunner.inProcess("bench", "transfer", "--transport", "kwik", "--size", "4MiB",
+                "--runs", "1", "--warmup", "1MiB", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode n = new ObjectMapper().readTree(r.out());
+        double transfer = n.get("busiestThreadCpuSecondsPerGiB").asDouble();
+        double raw = n.get("rawStreamBusiestThreadCpuSecondsPerGiB").asDouble();
+        assertTrue(transfer > 0 && raw > 0, r.out());
+        assertEquals(raw / transfer, n.get("ratioToRawStreamByBusiestThread").asDouble(), 1e-9, r.out());
+        assertNotEquals("unknown", n.get("busiestThread").asText(), r.out()); // kwik names its own, e.g. "sender"
     }
 
     @Test

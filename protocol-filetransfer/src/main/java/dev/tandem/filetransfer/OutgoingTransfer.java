@@ -50,6 +50,9 @@ final class OutgoingTransfer implements Runnable {
     /** A local file or folder and its offer entry. */
     record Source(Wire.Entry entry, Path local) { }
 
+    /** Chunks read and hashed ahead of the sending thread, for a file of more than that many chunks. */
+    private static final int READ_AHEAD_DEPTH = 4;
+
     private final FileTransfer ft;
     private final NodeId peer;
     private final List<Source> sources;
@@ -373,30 +376,33 @@ final class OutgoingTransfer implements Runnable {
             throw new TransferException(TransferError.SOURCE, "cannot read '" + e.path() + "': " + ex.getMessage(), ex);
         }
         try (ch) {
-            long pos = 0;
-            while (pos < offset) { // the receiver verified this prefix; hash it here too for the file's SHA-256
-                int n = (int) Math.min(chunkSize, offset - pos);
-                readFully(ch, plain, n, pos, e);
-                md.update(plain, 0, n);
-                pos += n;
+            byte[] hash;
+            if (e.size() - offset > (long) READ_AHEAD_DEPTH * chunkSize) {
+                try (ReadAheadSource src = new ReadAheadSource(ch, (c, b, n, p) -> readFully(c, b, n, p, e), offset,
+                        e.size(), chunkSize, READ_AHEAD_DEPTH, md, "tandem-ft-reader-" + id.substring(0, 10))) {
+                    for (ReadAheadSource.Chunk c; (c = src.next()) != null; ) {
+                        sendChunk(fi, c.position(), c.data(), c.len(), cipher, frame, attemptStart, attemptBytes);
+                        src.release(c);
+                    }
+                    hash = src.hash();
+                }
+            } else { // a few chunks: a thread would cost more than it saves
+                long pos = 0;
+                while (pos < offset) { // the receiver verified this prefix; hash it here too for the file's SHA-256
+                    int n = (int) Math.min(chunkSize, offset - pos);
+                    readFully(ch, plain, n, pos, e);
+                    md.update(plain, 0, n);
+                    pos += n;
+                }
+                while (pos < e.size()) {
+                    int len = (int) Math.min(chunkSize, e.size() - pos);
+                    readFully(ch, plain, len, pos, e);
+                    md.update(plain, 0, len);
+                    sendChunk(fi, pos, plain, len, cipher, frame, attemptStart, attemptBytes);
+                    pos += len;
+                }
+                hash = md.digest();
             }
-            long ci = offset / chunkSize;
-            while (pos < e.size()) {
-                int len = (int) Math.min(chunkSize, e.size() - pos);
-                readFully(ch, plain, len, pos, e);
-                md.update(plain, 0, len);
-                Wire.chunkHeader(frame, Frames.HEADER_BYTES, fi, ci, pos, len);
-                int n = cipher.seal(fi, ci, pos, plain, 0, len, frame, Frames.HEADER_BYTES + Wire.CHUNK_HEADER);
-                writeChunk(frame, Wire.CHUNK_HEADER + n);
-                pos += len;
-                ci++;
-                bytesSent += len;
-                attemptBytes[0] += len;
-                lastProgressNanos = System.nanoTime();
-                tracker.addBytes(len);
-                throttle(attemptStart, attemptBytes[0]);
-            }
-            byte[] hash = md.digest();
             sha[fi] = Codes.HEX.formatHex(hash);
             byte[] end = new byte[Wire.FILE_END_BYTES];
             ByteBuffer.wrap(end).put(Wire.FILE_END).putInt(fi).putLong(e.size());
@@ -404,6 +410,19 @@ final class OutgoingTransfer implements Runnable {
             write(end, end.length);
             tracker.file("");
         }
+    }
+
+    private void sendChunk(int fi, long pos, byte[] plain, int len, SessionCipher cipher, byte[] frame,
+            long attemptStart, long[] attemptBytes) throws IOException {
+        long ci = pos / chunkSize;
+        Wire.chunkHeader(frame, Frames.HEADER_BYTES, fi, ci, pos, len);
+        int n = cipher.seal(fi, ci, pos, plain, 0, len, frame, Frames.HEADER_BYTES + Wire.CHUNK_HEADER);
+        writeChunk(frame, Wire.CHUNK_HEADER + n);
+        bytesSent += len;
+        attemptBytes[0] += len;
+        lastProgressNanos = System.nanoTime();
+        tracker.addBytes(len);
+        throttle(attemptStart, attemptBytes[0]);
     }
 
     private static void readFully(FileChannel ch, byte[] buf, int len, long pos, Wire.Entry e) throws TransferException {

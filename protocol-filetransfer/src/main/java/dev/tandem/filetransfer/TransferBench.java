@@ -42,11 +42,7 @@ public final class TransferBench {
     }
 
     public static List<Run> run(TandemNode from, TandemNode to, Path workDir, long bytes, int runs) throws Exception {
-        Files.createDirectories(workDir);
-        Path src = workDir.resolve("bench-" + bytes + ".bin");
-        if (!Files.exists(src) || Files.size(src) != bytes) {
-            generate(src, bytes);
-        }
+        Path src = prepare(workDir, bytes);
         Path received = workDir.resolve("received");
         FileTransfer.of(to).receivePolicy(o -> ReceivePolicy.Decision.accept(received));
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -75,6 +71,19 @@ public final class TransferBench {
             deleteTree(received);
         }
         return out;
+    }
+
+    /**
+     * The file of {@code bytes} random bytes that {@link #run} sends, generated now unless it is there already; a
+     * caller that measures around {@code run} calls this first, so generating is not measured.
+     */
+    public static Path prepare(Path workDir, long bytes) throws IOException {
+        Files.createDirectories(workDir);
+        Path src = workDir.resolve("bench-" + bytes + ".bin");
+        if (!Files.exists(src) || Files.size(src) != bytes) {
+            generate(src, bytes);
+        }
+        return src;
     }
 
     /** Forced to disk before the runs, so its write-back is not a cost of the transfer measured after it. */
