@@ -381,23 +381,14 @@ final class IncomingSession {
                     + " (" + len + " bytes) is not the expected chunk at offset " + verified[fi]);
         }
         cipher.open(fi, ci, off, len, f, Wire.CHUNK_HEADER, frameLen - Wire.CHUNK_HEADER, plain, 0);
-        boolean hole = isZero(plain, len); // all-zero chunks stay holes: sparse files arrive sparse
-        try {
-            if (sink instanceof PipelinedSink hashing) { // hashed on the writer thread
-                if (hole) {
-                    hashing.hole(off, len);
-                } else {
-                    hashing.write(ByteBuffer.wrap(plain, 0, len), off);
-                }
-            } else {
-                md.update(plain, 0, len);
-                if (!hole) {
-                    sink.write(ByteBuffer.wrap(plain, 0, len), off);
-                }
+        md.update(plain, 0, len);
+        if (!isZero(plain, len)) { // all-zero chunks stay holes: sparse files arrive sparse
+            try {
+                sink.write(ByteBuffer.wrap(plain, 0, len), off);
+            } catch (IOException e) {
+                sinkFailed = true;
+                throw localIo("writing " + fs.rel() + Names.PART_SUFFIX, e);
             }
-        } catch (IOException e) {
-            sinkFailed = true;
-            throw localIo("writing " + fs.rel() + Names.PART_SUFFIX, e);
         }
         verified[fi] = off + len;
         received += len;
@@ -465,15 +456,13 @@ final class IncomingSession {
     }
 
     /**
-     * A file of more than a few chunks is hashed and written on a thread of its own, which then owns {@link #md}, so
-     * decrypting overlaps hashing and the disk; small files are written directly (a thread per file would cost more
-     * than it saves).
+     * A file of more than a few chunks is written on a thread of its own, so decrypting and hashing overlap the disk;
+     * small files are written directly (a thread per file would cost more than it saves).
      */
     private FileSink pipelined(FileSink s, int fi) {
         long remaining = files[fi].size() - verified[fi];
         return remaining > (long) PIPELINE_DEPTH * chunkSize
-                ? new PipelinedSink(s, chunkSize, PIPELINE_DEPTH, ft.syncAheadBytes(), md,
-                        "tandem-ft-writer-" + id.substring(0, 10))
+                ? new PipelinedSink(s, chunkSize, PIPELINE_DEPTH, ft.syncAheadBytes(), "tandem-ft-writer-" + id.substring(0, 10))
                 : s;
     }
 
@@ -509,13 +498,7 @@ final class IncomingSession {
         }
         byte[] theirs = new byte[32];
         cipher.open(fi, SessionCipher.END_RECORD, size, 32, f, 1 + 4 + 8, 32 + SessionCipher.TAG_BYTES, theirs, 0);
-        byte[] mine;
-        try {
-            mine = sink instanceof PipelinedSink hashing ? hashing.digest() : md.digest();
-        } catch (IOException e) {
-            sinkFailed = true;
-            throw localIo("writing " + fs.rel() + Names.PART_SUFFIX, e);
-        }
+        byte[] mine = md.digest();
         Path part = Placement.resolve(target, fs.rel() + Names.PART_SUFFIX);
         if (!MessageDigest.isEqual(mine, theirs)) {
             closeSink();

@@ -3,7 +3,6 @@ package dev.tandem.filetransfer;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -18,11 +17,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * that waits. The first failed write is kept: every later call fails with it and no later write is attempted.
  * {@link #force}, {@link #size}, {@link #setLength} and {@link #close} first wait for every queued write, so a
  * caller that forces before recording progress never records a byte that is not on disk.
- *
- * <p>Hashed in order: given a digest, the writer thread feeds it every byte in the order written, and {@link #hole}
- * feeds it zeros that are not written (an all-zero chunk stays a hole in a sparse file). The receiver's SHA-256 then
- * runs beside its decryption instead of after it: on the reference machine each was about a third of the receiving
- * thread, which was the busiest thread of a transfer. {@link #digest} waits for the queue and returns the hash.
  *
  * <p>Synced ahead: with {@code syncAheadBytes > 0} a third thread forces the file to disk whenever that much has been
  * written since its last force, while the writer goes on writing. A checkpoint's {@link #force} then has only the last
@@ -39,33 +33,19 @@ final class PipelinedSink implements FileSink {
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     private final ArrayDeque<Job> queued = new ArrayDeque<>();
     private final long syncAheadBytes;
-    private final MessageDigest digest; // touched by the writer thread only, until a drain hands it back
     private int outstanding; // queued plus the one being written
     private long unsynced;   // written since the last force began
     private boolean syncing; // a background force is running
     private boolean closing;
     private IOException failure;
 
-    private static final byte[] ZEROS = new byte[64 * 1024];
-
-    /** {@code hole > 0}: that many zeros to hash and not write; {@code data} is then only a slot of the bound. */
-    private record Job(ByteBuffer data, long position, int hole) {
+    private record Job(ByteBuffer data, long position) {
     }
 
-    /** A sink that does not hash. */
+    /** @param syncAheadBytes force the file in the background after this many bytes are written (0: never) */
     PipelinedSink(FileSink target, int bufferBytes, int depth, long syncAheadBytes, String name) {
-        this(target, bufferBytes, depth, syncAheadBytes, null, name);
-    }
-
-    /**
-     * @param syncAheadBytes force the file in the background after this many bytes are written (0: never)
-     * @param digest fed everything written or {@linkplain #hole holed} from now on, or null; owned by this sink until
-     *        {@link #digest} returns
-     */
-    PipelinedSink(FileSink target, int bufferBytes, int depth, long syncAheadBytes, MessageDigest digest, String name) {
         this.target = target;
         this.syncAheadBytes = syncAheadBytes;
-        this.digest = digest;
         for (int i = 0; i < depth; i++) {
             free.add(ByteBuffer.allocateDirect(bufferBytes));
         }
@@ -91,42 +71,16 @@ final class PipelinedSink implements FileSink {
             buf.clear();
             buf.put(part).flip();
             data.position(data.position() + n);
-            enqueue(new Job(buf, pos, 0));
+            lock.lock();
+            try {
+                queued.add(new Job(buf, pos));
+                outstanding++;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
             pos += n;
         }
-    }
-
-    /**
-     * {@code length} zero bytes at {@code position} that are hashed but not written: the caller leaves a hole there
-     * (the file is extended over it by a later write or {@link #setLength}).
-     */
-    void hole(long position, int length) throws IOException {
-        if (digest == null) {
-            throw new IllegalStateException("this sink does not hash");
-        }
-        if (length > 0) {
-            enqueue(new Job(takeFree(), position, length));
-        }
-    }
-
-    private void enqueue(Job job) {
-        lock.lock();
-        try {
-            queued.add(job);
-            outstanding++;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The SHA-256 (or other) of everything written and holed, once all of it is through; ends the digest's use. */
-    byte[] digest() throws IOException {
-        if (digest == null) {
-            throw new IllegalStateException("this sink does not hash");
-        }
-        drain();
-        return digest.digest();
     }
 
     private ByteBuffer takeFree() throws IOException {
@@ -191,9 +145,9 @@ final class PipelinedSink implements FileSink {
             } finally {
                 lock.unlock();
             }
-            int bytes = job.hole() > 0 ? 0 : job.data().remaining();
+            int bytes = job.data().remaining();
             // after a failure the rest is dropped: nothing past a hole may reach the file
-            IOException error = failed() ? null : attempt(() -> hashAndWrite(job));
+            IOException error = failed() ? null : attempt(() -> target.write(job.data(), job.position()));
             lock.lock();
             try {
                 keepFirst(error);
@@ -208,19 +162,6 @@ final class PipelinedSink implements FileSink {
                 lock.unlock();
             }
         }
-    }
-
-    private void hashAndWrite(Job job) throws IOException {
-        if (job.hole() > 0) {
-            for (int left = job.hole(); left > 0; left -= ZEROS.length) {
-                digest.update(ZEROS, 0, Math.min(left, ZEROS.length));
-            }
-            return;
-        }
-        if (digest != null) {
-            digest.update(job.data().duplicate());
-        }
-        target.write(job.data(), job.position());
     }
 
     private void syncAhead() {

@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -44,58 +42,6 @@ class PipelinedSinkTest {
             sink.force();
             assertEquals(data.length, sink.size());
             assertArrayEquals(data, Files.readAllBytes(file));
-        }
-    }
-
-    @Test
-    void hashesWritesAndHolesInOrderContinuingAResumedPrefixAndLeavesHolesUnwritten() throws Exception {
-        byte[] data = new byte[1 << 20];
-        new Random(6).nextBytes(data);
-        Arrays.fill(data, 300_000, 400_000, (byte) 0);
-        Arrays.fill(data, 1_000_000, data.length, (byte) 0);
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        md.update(data, 0, 200_000); // a resumed file: its verified prefix was hashed before the sink took over
-        List<Long> written = new CopyOnWriteArrayList<>();
-        try (PipelinedSink sink = new PipelinedSink(new Recording(written), 64 * 1024, 2, 0, md, "test-writer")) {
-            for (int off = 200_000; off < data.length; off += 100_000) {
-                int n = Math.min(100_000, data.length - off);
-                if (off == 300_000 || off >= 1_000_000) {
-                    sink.hole(off, n);
-                } else {
-                    sink.write(ByteBuffer.wrap(data, off, n), off);
-                }
-            }
-            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), sink.digest());
-        }
-        assertFalse(written.isEmpty());
-        assertTrue(written.stream().noneMatch(p -> (p >= 300_000 && p < 400_000) || p >= 1_000_000),
-                "a hole was written: " + written);
-    }
-
-    @Test
-    void noDigestAfterAFailedWrite() throws Exception {
-        FileSink failsAtTheSecond = new Recording(new CopyOnWriteArrayList<>()) {
-            @Override
-            public void write(ByteBuffer data, long position) throws IOException {
-                if (position == 10) {
-                    throw new IOException("Input/output error");
-                }
-                super.write(data, position);
-            }
-        };
-        PipelinedSink sink = new PipelinedSink(failsAtTheSecond, 10, 2, 0, MessageDigest.getInstance("SHA-256"), "w");
-        sink.write(ByteBuffer.wrap(new byte[20]), 0); // two buffers: both free, so the write itself never waits
-        IOException e = assertThrows(IOException.class, sink::digest); // a hash of what never reached the disk
-        assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
-        assertThrows(IOException.class, () -> sink.hole(20, 10));
-        assertThrows(IOException.class, sink::close);
-    }
-
-    @Test
-    void aSinkWithoutADigestRefusesHolesAndDigests() throws Exception {
-        try (PipelinedSink sink = new PipelinedSink(new Recording(new CopyOnWriteArrayList<>()), 10, 2, 0, "w")) {
-            assertThrows(IllegalStateException.class, () -> sink.hole(0, 10));
-            assertThrows(IllegalStateException.class, sink::digest);
         }
     }
 
