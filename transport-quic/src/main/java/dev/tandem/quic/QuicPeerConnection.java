@@ -9,6 +9,7 @@ import dev.tandem.core.transport.PeerStream;
 import dev.tandem.core.transport.TransportException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,8 @@ import tech.kwik.core.QuicStream;
 /** A kwik connection as a {@link PeerConnection}, once its peer is authenticated. */
 final class QuicPeerConnection implements PeerConnection {
     private static final Logger LOG = LoggerFactory.getLogger(QuicPeerConnection.class);
+    /** How long a failed stream operation waits for kwik's close event, which can trail the failure. */
+    private static final Duration CLOSE_EVENT_WAIT = Duration.ofSeconds(2);
 
     private final QuicTransport transport;
     private final QuicConnection quic;
@@ -130,7 +133,7 @@ final class QuicPeerConnection implements PeerConnection {
     /** How the connection closed; waits briefly for kwik's event, which may trail a stream error. */
     ConnectionClosedException closedException() {
         try {
-            return closed.get(2, TimeUnit.SECONDS);
+            return closed.get(CLOSE_EVENT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             // kwik aborts a connection on socket errors without any event: record it ourselves.
             terminate(new ConnectionClosedException(CloseCode.INTERNAL_ERROR, "connection aborted", false));
@@ -196,8 +199,11 @@ final class QuicPeerConnection implements PeerConnection {
         try {
             s = quic.createStream(bidi);
         } catch (IOException | RuntimeException e) {
-            if (closed.isDone()) {
-                throw closed.getNow(null);
+            // kwik can fail the open on a peer's close before its close event reaches us: wait briefly for the reason
+            ConnectionClosedException how = closed.isDone() ? closed.getNow(null)
+                    : closedWithin(CLOSE_EVENT_WAIT).orElse(closed.getNow(null));
+            if (how != null) {
+                throw how;
             }
             throw new TransportException("cannot open a stream: " + e, e);
         } finally {
