@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
  * loops) before it returns. So a sampler reads every thread every {@value #SAMPLE_MILLIS} ms and keeps the last value
  * seen: a thread that ended during the work is counted up to its last sample, so it loses what it used after that
  * (one period, about 2% of a one-second run, more if the sampler runs late on a loaded machine). A thread started
- * during the work counts from zero. If reading fails, the figure is {@link Busiest#UNKNOWN}, not a wrong number. Hex node-id fragments and counters are dropped from the role name, so both nodes' threads of one kind
- * read the same, e.g. {@code tandem-netty-io}.
+ * during the work counts from zero. If reading fails, the figure is {@link Busiest#UNKNOWN}, not a wrong number.
+ * Hex node-id fragments and counters are dropped from the role name, so both nodes' threads of one kind read the same,
+ * e.g. {@code tandem-netty-io}.
  */
 final class ThreadCpu {
     static final long SAMPLE_MILLIS = 20;
