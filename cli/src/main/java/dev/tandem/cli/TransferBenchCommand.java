@@ -20,6 +20,9 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "transfer", mixinStandardHelpOptions = true,
         description = "Send a generated file between two nodes on loopback; the raw stream and TLS/TCP are measured in the same run.")
 final class TransferBenchCommand implements Callable<Integer> {
+    /** Data sealed, opened and hashed per run to measure what AES-GCM and SHA-256 cost on this machine. */
+    static final long CRYPTO_SAMPLE = 128L << 20;
+
     @ParentCommand
     BenchCommand bench;
 
@@ -53,7 +56,8 @@ final class TransferBenchCommand implements Callable<Integer> {
      * thread (index-aligned with {@code transfers}; raw ones empty without baselines).
      */
     record Measured(String transport, List<TransferBench.Run> transfers, List<ThreadCpu.Busiest> transferBusiest,
-            double rawMedian, List<ThreadCpu.Busiest> rawBusiest, long bytesPerRun) {
+            double rawMedian, List<ThreadCpu.Busiest> rawBusiest, long bytesPerRun, double rawCpuMedian,
+            double cryptoCpuMedian) {
         List<TransferBench.Run> succeeded() {
             return transfers.stream().filter(TransferBench.Run::ok).toList();
         }
@@ -87,6 +91,15 @@ final class TransferBenchCommand implements Callable<Integer> {
 
         Busy rawBusy() {
             return Busy.of(rawBusiest, bytesPerRun);
+        }
+
+        /**
+         * The most of the raw stream's rate a transfer can reach when both ends share this machine's CPUs and the
+         * CPUs are the limit: the raw stream's CPU per GiB over that plus the AES-GCM and SHA-256 work no transfer
+         * can skip (see {@link TransferBench#cryptoCpuSecondsPerGiB(long, int)}). NaN without baselines.
+         */
+        double cpuBoundCeiling() {
+            return rawCpuMedian / (rawCpuMedian + cryptoCpuMedian);
         }
     }
 
@@ -153,6 +166,16 @@ final class TransferBenchCommand implements Callable<Integer> {
                         + " transfer/raw with a core per busy thread: %.2fx%n", m.transport(), busy.cpuSecondsPerGiB(),
                         busy.role(), rawBusy.cpuSecondsPerGiB(), rawBusy.role(), busyRatio));
             }
+            double ceiling = m.cpuBoundCeiling();
+            if (!Double.isNaN(ceiling)) {
+                human.append(String.format("  %-6s CPU-bound ceiling: the raw stream costs %.2f CPU-s/GiB and AES-GCM"
+                        + " + SHA-256 at both ends %.2f more (measured here), so where these %d CPUs are the limit of both"
+                        + " ends a transfer reaches at most %.2fx of the raw stream; %s%n",
+                        m.transport(), m.rawCpuMedian(), m.cryptoCpuMedian(), Runtime.getRuntime().availableProcessors(),
+                        ceiling, !Double.isFinite(vsRaw) ? "no transfer succeeded"
+                                : String.format("this one reached %.2f of that%s", vsRaw / ceiling, vsRaw > ceiling
+                                        ? " (above it: the raw stream had not kept the CPUs busy)" : "")));
+            }
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("transport", m.transport());
             putFinite(f, "medianMBps", m.median());
@@ -171,6 +194,10 @@ final class TransferBenchCommand implements Callable<Integer> {
             }
             putFinite(f, "rawStreamBusiestThreadCpuSecondsPerGiB", rawBusy.cpuSecondsPerGiB());
             putFinite(f, "ratioToRawStreamByBusiestThread", busyRatio);
+            putFinite(f, "rawStreamCpuSecondsPerGiB", m.rawCpuMedian());
+            putFinite(f, "cryptoCpuSecondsPerGiB", m.cryptoCpuMedian());
+            putFinite(f, "cpuBoundCeiling", ceiling);
+            putFinite(f, "ratioToCpuBoundCeiling", vsRaw / ceiling);
             f.put("perRunMBps", m.transfers().stream().map(TransferBench.Run::megabytesPerSecond).toList());
             perTransport.add(f);
         }
@@ -196,6 +223,8 @@ final class TransferBenchCommand implements Callable<Integer> {
         List<TransferBench.Run> ft = new ArrayList<>();
         List<ThreadCpu.Busiest> ftBusiest = new ArrayList<>();
         List<Double> rawRuns = new ArrayList<>();
+        List<Double> rawCpuPerGib = new ArrayList<>();
+        List<Double> cryptoCpu = new ArrayList<>();
         List<ThreadCpu.Busiest> rawBusiest = new ArrayList<>();
         try (BenchNodes nodes = new BenchNodes(name, true, options)) {
             // One unmeasured round of each warms the JIT; then raw stream and transfer alternate, so both
@@ -219,6 +248,8 @@ final class TransferBenchCommand implements Callable<Integer> {
                         rawBusiest.add(rawCpu.stop());
                     }
                     rawRuns.add(rawRun.medianMegabytesPerSecond());
+                    rawCpuPerGib.add(rawRun.medianCpuSecondsPerGiB());
+                    cryptoCpu.add(TransferBench.cryptoCpuSecondsPerGiB(nodes.a, Math.min(size, CRYPTO_SAMPLE)));
                 }
                 TransferBench.prepare(dir, size); // generating the file is not the transfer's work
                 ThreadCpu transferCpu = ThreadCpu.start();
@@ -229,8 +260,8 @@ final class TransferBenchCommand implements Callable<Integer> {
                 }
                 ftBusiest.add(transferCpu.stop());
             }
-            return new Measured(nodes.a.transportName(), ft, ftBusiest,
-                    median(rawRuns.stream().mapToDouble(Double::doubleValue).sorted().toArray()), rawBusiest, size);
+            return new Measured(nodes.a.transportName(), ft, ftBusiest, median(rawRuns), rawBusiest, size,
+                    median(rawCpuPerGib), median(cryptoCpu));
         }
     }
 
@@ -239,6 +270,10 @@ final class TransferBenchCommand implements Callable<Integer> {
         if (Double.isFinite(value)) {
             f.put(key, value);
         }
+    }
+
+    private static double median(List<Double> values) {
+        return median(values.stream().mapToDouble(Double::doubleValue).filter(Double::isFinite).sorted().toArray());
     }
 
     private static double median(double[] sorted) {

@@ -43,19 +43,29 @@ class BenchCommandTest {
         assertTrue(n.path("ratioToRawStream").isMissingNode(), r.out());
         assertTrue(n.get("busiestThreadCpuSecondsPerGiB").asDouble() > 0, r.out());
         assertTrue(n.path("ratioToRawStreamByBusiestThread").isMissingNode(), r.out());
+        assertTrue(n.path("cpuBoundCeiling").isMissingNode(), r.out()); // it needs the raw stream's CPU
     }
 
     @Test
-    void transferBenchComparesTheBusiestThreadWithTheRawStreams() throws Exception {
+    void transferBenchComparesWithTheRawStreamsByBusiestThreadAndCpuBoundCeiling() throws Exception {
         CliRunner.Result r = CliRunner.inProcess("bench", "transfer", "--transport", "kwik", "--size", "4MiB",
                 "--runs", "1", "--warmup", "1MiB", "--json");
         assertEquals(0, r.exit(), r.err());
-        JsonNode n = new ObjectMapper().readTree(r.out());
-        double transfer = n.get("busiestThreadCpuSecondsPerGiB").asDouble();
-        double raw = n.get("rawStreamBusiestThreadCpuSecondsPerGiB").asDouble();
+        JsonNode n = new ObjectMapper().readTree(r.out()); // path(): a figure left out reads as 0 and fails below
+        double transfer = n.path("busiestThreadCpuSecondsPerGiB").asDouble();
+        double raw = n.path("rawStreamBusiestThreadCpuSecondsPerGiB").asDouble();
         assertTrue(transfer > 0 && raw > 0, r.out());
-        assertEquals(raw / transfer, n.get("ratioToRawStreamByBusiestThread").asDouble(), 1e-9, r.out());
-        assertNotEquals("unknown", n.get("busiestThread").asText(), r.out()); // kwik names its own, e.g. "sender"
+        assertEquals(raw / transfer, n.path("ratioToRawStreamByBusiestThread").asDouble(), 1e-9, r.out());
+        assertNotEquals("unknown", n.path("busiestThread").asText(), r.out()); // kwik names its own, e.g. "sender"
+
+        double rawCpu = n.path("rawStreamCpuSecondsPerGiB").asDouble();
+        double crypto = n.path("cryptoCpuSecondsPerGiB").asDouble();
+        assertTrue(rawCpu > 0 && crypto > 0, r.out());
+        double ceiling = n.path("cpuBoundCeiling").asDouble();
+        assertEquals(rawCpu / (rawCpu + crypto), ceiling, 1e-9, r.out());
+        assertTrue(ceiling > 0 && ceiling < 1, r.out());
+        assertEquals(n.path("ratioToRawStream").asDouble() / ceiling, n.path("ratioToCpuBoundCeiling").asDouble(), 1e-9,
+                r.out());
     }
 
     @Test

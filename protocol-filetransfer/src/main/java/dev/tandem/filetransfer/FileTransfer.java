@@ -318,6 +318,10 @@ public final class FileTransfer implements ProtocolHandler {
         return maxBytesPerSecond;
     }
 
+    int chunkSize() {
+        return chunkSize;
+    }
+
     int maxFiles() {
         return maxFiles;
     }

@@ -76,6 +76,8 @@ final class IncomingSession {
     /** How long a failed read waits for the connection to say why it ended (see peersReasonIfClosing). */
     private static final Duration PEER_REASON_WAIT = Duration.ofSeconds(1);
     private MessageDigest md;
+    /** Hashes the current file on a thread of its own when it is pipelined; null for small files (hashed here). */
+    private BackgroundHasher hasher;
     /**
      * The part file refused a write or a force. After a failed fsync Linux can report the next one as successful
      * although the pages it could not write are gone, so from then on no progress past the last journal is recorded.
@@ -380,11 +382,21 @@ final class IncomingSession {
             throw new TransferException(TransferError.PROTOCOL, "chunk " + ci + " of file " + fi + " at offset " + off
                     + " (" + len + " bytes) is not the expected chunk at offset " + verified[fi]);
         }
-        cipher.open(fi, ci, off, len, f, Wire.CHUNK_HEADER, frameLen - Wire.CHUNK_HEADER, plain, 0);
-        md.update(plain, 0, len);
-        if (!isZero(plain, len)) { // all-zero chunks stay holes: sparse files arrive sparse
+        byte[] data;
+        try {
+            data = hasher != null ? hasher.buffer() : plain; // readable until the next chunk's buffer()
+        } catch (IOException e) {
+            throw localIo("hashing " + fs.rel(), e);
+        }
+        cipher.open(fi, ci, off, len, f, Wire.CHUNK_HEADER, frameLen - Wire.CHUNK_HEADER, data, 0);
+        if (hasher != null) {
+            hasher.hash(data, len);
+        } else {
+            md.update(data, 0, len);
+        }
+        if (!isZero(data, len)) { // all-zero chunks stay holes: sparse files arrive sparse
             try {
-                sink.write(ByteBuffer.wrap(plain, 0, len), off);
+                sink.write(ByteBuffer.wrap(data, 0, len), off);
             } catch (IOException e) {
                 sinkFailed = true;
                 throw localIo("writing " + fs.rel() + Names.PART_SUFFIX, e);
@@ -446,6 +458,9 @@ final class IncomingSession {
                 sink = pipelined(ft.sinkFactory().open(part, false), fi);
                 sink.setLength(verified[fi]);
             }
+            if (sink instanceof PipelinedSink) {
+                hasher = new BackgroundHasher(md, chunkSize, PIPELINE_DEPTH, "tandem-ft-hasher-" + id.substring(0, 10));
+            }
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {
@@ -456,8 +471,9 @@ final class IncomingSession {
     }
 
     /**
-     * A file of more than a few chunks is written on a thread of its own, so decrypting and hashing overlap the disk;
-     * small files are written directly (a thread per file would cost more than it saves).
+     * A file of more than a few chunks is written on a thread of its own, and hashed on another, so decrypting overlaps
+     * hashing and the disk; small files are hashed and written directly (threads per file would cost more than they
+     * save).
      */
     private FileSink pipelined(FileSink s, int fi) {
         long remaining = files[fi].size() - verified[fi];
@@ -498,7 +514,12 @@ final class IncomingSession {
         }
         byte[] theirs = new byte[32];
         cipher.open(fi, SessionCipher.END_RECORD, size, 32, f, 1 + 4 + 8, 32 + SessionCipher.TAG_BYTES, theirs, 0);
-        byte[] mine = md.digest();
+        byte[] mine;
+        try {
+            mine = hasher != null ? hasher.digest() : md.digest();
+        } catch (IOException e) {
+            throw localIo("hashing " + fs.rel(), e);
+        }
         Path part = Placement.resolve(target, fs.rel() + Names.PART_SUFFIX);
         if (!MessageDigest.isEqual(mine, theirs)) {
             closeSink();
@@ -592,6 +613,11 @@ final class IncomingSession {
     }
 
     private void closeSink() throws IOException {
+        if (hasher != null) {
+            BackgroundHasher h = hasher;
+            hasher = null;
+            h.close();
+        }
         if (sink != null) {
             FileSink s = sink;
             sink = null;

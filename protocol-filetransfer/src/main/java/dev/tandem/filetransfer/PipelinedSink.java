@@ -49,16 +49,10 @@ final class PipelinedSink implements FileSink {
         for (int i = 0; i < depth; i++) {
             free.add(ByteBuffer.allocateDirect(bufferBytes));
         }
-        daemon(this::drainQueue, name);
+        Workers.startDaemon(this::drainQueue, name);
         if (syncAheadBytes > 0) {
-            daemon(this::syncAhead, name + "-sync");
+            Workers.startDaemon(this::syncAhead, name + "-sync");
         }
-    }
-
-    private static void daemon(Runnable body, String name) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        t.start();
     }
 
     @Override
@@ -116,12 +110,7 @@ final class PipelinedSink implements FileSink {
     }
 
     private void awaitChange() throws InterruptedIOException {
-        try {
-            changed.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the part file writer");
-        }
+        Workers.await(changed, "the part file writer");
     }
 
     private void throwIfFailed() throws IOException {

@@ -58,9 +58,7 @@ final class ReadAheadSource implements Closeable {
         for (int i = 0; i < depth; i++) {
             free.add(new byte[chunkSize]);
         }
-        thread = new Thread(this::readAll, name);
-        thread.setDaemon(true);
-        thread.start();
+        thread = Workers.startDaemon(this::readAll, name);
     }
 
     /** The next chunk in file order, or null after the last; {@link #release} it when it is sent. */
@@ -197,12 +195,7 @@ final class ReadAheadSource implements Closeable {
     }
 
     private void await() throws InterruptedIOException {
-        try {
-            changed.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the file to be read");
-        }
+        Workers.await(changed, "the file to be read");
     }
 
     /**
@@ -218,17 +211,6 @@ final class ReadAheadSource implements Closeable {
         } finally {
             lock.unlock();
         }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Workers.joinUninterruptibly(thread);
     }
 }

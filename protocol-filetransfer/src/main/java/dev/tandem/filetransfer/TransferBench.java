@@ -6,11 +6,14 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -71,6 +74,69 @@ public final class TransferBench {
             deleteTree(received);
         }
         return out;
+    }
+
+    /** {@link #cryptoCpuSecondsPerGiB(long, int)} with the chunk size {@code sender}'s transfers use. */
+    public static double cryptoCpuSecondsPerGiB(TandemNode sender, long bytes) {
+        return cryptoCpuSecondsPerGiB(bytes, FileTransfer.of(sender).chunkSize());
+    }
+
+    /**
+     * CPU seconds per GiB that any transfer spends beyond the raw stream it rides on, however its code is written:
+     * sealing and opening each chunk with AES-256-GCM and hashing the data with SHA-256 at both ends, as a transfer
+     * does, measured on this thread over {@code bytes} of data in {@code chunkSize} chunks. Reading and writing the
+     * files are left out, so this is a lower bound. When both ends share the CPUs and the CPUs are the limit, a
+     * transfer can reach at most {@code raw / (raw + this)} of a raw stream that spends {@code raw} CPU-s/GiB. NaN if
+     * this JVM cannot measure a thread's CPU time.
+     *
+     * @throws IllegalStateException if a sealed chunk does not open (a broken JDK), rather than a figure for work
+     *         that was not done
+     */
+    public static double cryptoCpuSecondsPerGiB(long bytes, int chunkSize) {
+        if (bytes <= 0 || chunkSize <= 0) {
+            throw new IllegalArgumentException("bytes and chunkSize must be positive: " + bytes + ", " + chunkSize);
+        }
+        byte[] secret = new byte[32];
+        byte[] id = new byte[16];
+        SplittableRandom r = new SplittableRandom(7);
+        byte[] plain = new byte[chunkSize];
+        for (int i = 0; i < plain.length; i++) {
+            plain[i] = (byte) r.nextInt(); // random data, not zeros: no cipher or hash path may shortcut it
+        }
+        byte[] sealed = new byte[chunkSize + SessionCipher.TAG_BYTES];
+        byte[] opened = new byte[chunkSize];
+        SessionCipher cipher = SessionCipher.derive(secret, id, secret, secret, id, id, id);
+        MessageDigest senderHash = sha256();
+        MessageDigest receiverHash = sha256();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        if (!threads.isCurrentThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
+            return Double.NaN;
+        }
+        long cpu0 = threads.getCurrentThreadCpuTime();
+        long chunks = (bytes + chunkSize - 1) / chunkSize;
+        for (long ci = 0; ci < chunks; ci++) {
+            senderHash.update(plain);
+            int n = cipher.seal(0, ci, ci * chunkSize, plain, 0, chunkSize, sealed, 0);
+            try {
+                cipher.open(0, ci, ci * chunkSize, chunkSize, sealed, 0, n, opened, 0);
+            } catch (TransferException e) {
+                throw new IllegalStateException("AES-GCM did not open a chunk it sealed", e);
+            }
+            receiverHash.update(opened);
+        }
+        if (!MessageDigest.isEqual(senderHash.digest(), receiverHash.digest())) {
+            throw new IllegalStateException("AES-GCM opened a chunk to other bytes than it sealed");
+        }
+        double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
+        return cpu / (chunks * (double) chunkSize / (1L << 30));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     /**

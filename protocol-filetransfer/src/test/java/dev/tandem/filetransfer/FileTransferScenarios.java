@@ -392,15 +392,25 @@ public abstract class FileTransferScenarios {
 
     @Test
     void aWrongWholeFileHashIsDetectedAndThePartFileDeleted() throws Exception {
+        wholeFileHashMismatch(100_000, 8, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"); // 2 chunks: hashed on the receiving thread
+    }
+
+    @Test
+    void aWrongWholeFileHashOfAPipelinedFileIsDetectedToo() throws Exception {
+        wholeFileHashMismatch(6 * 65536 + 1234, 18, "cccccccccccccccccccccccccccccccc"); // hashed in the background
+    }
+
+    private void wholeFileHashMismatch(int size, long seed, String transferId) throws Exception {
         BlockingQueue<TransferFinished> ends = new LinkedBlockingQueue<>();
         b.events().subscribe(TransferFinished.class, ends::add);
-        byte[] data = new byte[100_000];
-        new Random(8).nextBytes(data);
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
         try (RawSender s = new RawSender(a, b)) {
-            assertEquals(Wire.ACCEPT, s.offer(RawSender.offer("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            assertEquals(Wire.ACCEPT, s.offer(RawSender.offer(transferId,
                     List.of(new Wire.Entry(0, "victim.bin", false, data.length, 0))))[0]);
-            s.chunk(0, 0, 0, java.util.Arrays.copyOf(data, 65536), false);
-            s.chunk(0, 1, 65536, java.util.Arrays.copyOfRange(data, 65536, data.length), false);
+            for (int off = 0, ci = 0; off < data.length; off += 65536, ci++) {
+                s.chunk(0, ci, off, java.util.Arrays.copyOfRange(data, off, Math.min(off + 65536, data.length)), false);
+            }
             byte[] wrong = RawSender.sha256(data);
             wrong[0] ^= 1;
             s.fileEnd(0, data.length, wrong);

@@ -1,6 +1,7 @@
 package dev.tandem.filetransfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.core.TandemNode;
@@ -29,5 +30,20 @@ class TransferBenchTest {
                 assertEquals(0, r.reconnects());
             }
         }
+    }
+
+    @Test
+    void cryptoCostIsMeasuredOverTheWholeSample() {
+        double perGib = TransferBench.cryptoCpuSecondsPerGiB(8L << 20, FileTransfer.DEFAULT_CHUNK);
+        assertTrue(perGib > 0 && Double.isFinite(perGib), "AES-GCM and SHA-256 cost " + perGib + " CPU-s/GiB");
+        // a sample that is not a whole number of chunks is rounded up to one, and still measured
+        double partial = TransferBench.cryptoCpuSecondsPerGiB(100_000, FileTransfer.DEFAULT_CHUNK);
+        assertTrue(partial > 0 && Double.isFinite(partial), "partial sample: " + partial);
+    }
+
+    @Test
+    void cryptoCostRefusesAnEmptySample() {
+        assertThrows(IllegalArgumentException.class, () -> TransferBench.cryptoCpuSecondsPerGiB(0, 65536));
+        assertThrows(IllegalArgumentException.class, () -> TransferBench.cryptoCpuSecondsPerGiB(1 << 20, 0));
     }
 }
