@@ -10,8 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code tandem bench transfer}: file transfer between two nodes on loopback, per transport, with the raw transport
@@ -26,6 +29,9 @@ final class TransferBenchCommand implements Callable<Integer> {
     @ParentCommand
     BenchCommand bench;
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--transport", description = "kwik, netty, both or auto (default ${DEFAULT-VALUE}).")
     String transport = TransportBenchCommand.BOTH;
 
@@ -34,6 +40,10 @@ final class TransferBenchCommand implements Callable<Integer> {
 
     @Option(names = "--runs", description = "Runs (default ${DEFAULT-VALUE}).")
     int runs = 3;
+
+    @Option(names = "--files", description = "Send a folder of this many files that make --size together, to measure"
+            + " what each file costs (default ${DEFAULT-VALUE}: one file).")
+    int files = 1;
 
     @Option(names = "--no-baselines",
             description = "Skip the raw-stream and TLS/TCP baselines: transfers only, for long reliability series.")
@@ -120,6 +130,10 @@ final class TransferBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Output out = bench.root.output();
+        if (runs < 1 || size < 1 || files < 1 || files > size) {
+            throw new ParameterException(spec.commandLine(), "--runs and --size must be at least 1, and --files 1 to"
+                    + " --size (every file at least one byte)");
+        }
         Path dir = workDir != null ? workDir : Files.createTempDirectory("tandem-bench-transfer");
         List<Measured> measured = new ArrayList<>();
         try {
@@ -139,9 +153,11 @@ final class TransferBenchCommand implements Callable<Integer> {
         for (Measured m : measured) {
             for (int i = 0; i < m.transfers().size(); i++) {
                 TransferBench.Run r = m.transfers().get(i);
-                human.append(String.format("  %-6s transfer run %d: %7.1f MB/s  %6.1f CPU-s/GiB  peak heap %s  reconnects %d%s%n",
+                human.append(String.format("  %-6s transfer run %d: %7.1f MB/s  %6.1f CPU-s/GiB  peak heap %s  reconnects %d%s%s%n",
                         m.transport(), i + 1, r.megabytesPerSecond(), r.cpuSecondsPerGiB(),
-                        ProgressLine.bytes(r.peakHeapBytes()), r.reconnects(), r.ok() ? "" : "  FAILED: " + r.error()));
+                        ProgressLine.bytes(r.peakHeapBytes()), r.reconnects(),
+                        files > 1 && r.ok() ? String.format("  %d files: %.0f files/s", files, files / r.seconds()) : "",
+                        r.ok() ? "" : "  FAILED: " + r.error()));
             }
             human.append(String.format("  %-6s failed runs: %d of %d; runs that resumed after a stall or drop: %d%n",
                     m.transport(), m.failed(), m.transfers().size(), m.resumed()));
@@ -179,6 +195,8 @@ final class TransferBenchCommand implements Callable<Integer> {
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("transport", m.transport());
             putFinite(f, "medianMBps", m.median());
+            f.put("files", files);
+            putFinite(f, "medianFilesPerSecond", median(m.succeeded().stream().map(r -> files / r.seconds()).toList()));
             putFinite(f, "medianCpuSecondsPerGiB", m.cpuMedian());
             f.put("peakHeapBytes", m.transfers().stream().mapToLong(TransferBench.Run::peakHeapBytes).max().orElse(0));
             f.put("reconnects", m.transfers().stream().mapToInt(TransferBench.Run::reconnects).sum());
@@ -251,10 +269,10 @@ final class TransferBenchCommand implements Callable<Integer> {
                     rawCpuPerGib.add(rawRun.medianCpuSecondsPerGiB());
                     cryptoCpu.add(TransferBench.cryptoCpuSecondsPerGiB(nodes.a, Math.min(size, CRYPTO_SAMPLE)));
                 }
-                TransferBench.prepare(dir, size); // generating the file is not the transfer's work
+                TransferBench.prepare(dir, size, files); // generating the files is not the transfer's work
                 ThreadCpu transferCpu = ThreadCpu.start();
                 try {
-                    ft.addAll(TransferBench.run(nodes.a, nodes.b, dir, size, 1));
+                    ft.addAll(TransferBench.run(nodes.a, nodes.b, dir, size, files, 1));
                 } finally {
                     transferCpu.stop();
                 }

@@ -69,6 +69,25 @@ class BenchCommandTest {
     }
 
     @Test
+    void transferBenchSendsAFolderOfFilesAndCountsThem() throws Exception {
+        CliRunner.Result r = CliRunner.inProcess("bench", "transfer", "--transport", "kwik", "--no-baselines",
+                "--size", "1MiB", "--files", "20", "--runs", "1", "--warmup", "1MiB", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode n = new ObjectMapper().readTree(r.out());
+        assertEquals(0, n.path("failedRuns").asInt(-1), r.out());
+        assertEquals(20, n.path("files").asInt(), r.out());
+        assertTrue(n.path("medianFilesPerSecond").asDouble() > 0, r.out());
+    }
+
+    @Test
+    void transferBenchRefusesAFolderOfMoreFilesThanBytes() {
+        CliRunner.Result r = CliRunner.inProcess("bench", "transfer", "--transport", "kwik", "--no-baselines",
+                "--size", "10", "--files", "11");
+        assertEquals(ExitCodes.USAGE, r.exit(), r.err());
+        assertTrue(r.err().contains("--files 1 to --size"), r.err());
+    }
+
+    @Test
     void transferBenchOptionsReachTheNodes() {
         CliRunner.Result r = CliRunner.inProcess("bench", "transfer", "--transport", "kwik", "--no-baselines",
                 "--size", "1MiB", "--runs", "1", "--option", "filetransfer.chunkSize=1000");

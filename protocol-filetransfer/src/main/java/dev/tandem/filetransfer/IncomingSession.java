@@ -73,6 +73,8 @@ final class IncomingSession {
     private FileSink sink;
     /** Chunks a pipelined part-file writer may hold (memory: this many chunk-sized direct buffers per file). */
     private static final int PIPELINE_DEPTH = 4;
+    /** Progress lines the journal gathers before it is rewritten whole; see {@link #recordProgress}. */
+    private static final int SNAPSHOT_AFTER_MIN_LINES = 256;
     /** How long a failed read waits for the connection to say why it ended (see peersReasonIfClosing). */
     private static final Duration PEER_REASON_WAIT = Duration.ofSeconds(1);
     private MessageDigest md;
@@ -527,7 +529,7 @@ final class IncomingSession {
             files[fi] = fs.withProgress(0, false, null);
             verified[fi] = 0;
             cur = -1;
-            saveJournal();
+            recordProgress(fi);
             throw new TransferException(TransferError.HASH_MISMATCH, "file '" + fs.rel() + "' hashed to "
                     + Codes.HEX.formatHex(mine) + " but the sender says " + Codes.HEX.formatHex(theirs)
                     + "; the partial file was deleted");
@@ -541,7 +543,7 @@ final class IncomingSession {
                 .setTimes(FileTime.fromMillis(fs.mtime()), null, null);
         String hex = Codes.HEX.formatHex(mine);
         files[fi] = new Journal.FileState(fs.i(), fs.path(), false, fs.size(), fs.mtime(), rel, size, true, hex);
-        saveJournal();
+        recordProgress(fi);
         send(Wire.FILE_OK, new Wire.FileOk(fi, hex));
         tracker.file("");
         tracker.fileDone();
@@ -590,8 +592,22 @@ final class IncomingSession {
         if (cur >= 0 && sink != null) {
             makeDurable(verified[cur], "saving progress of " + files[cur].rel());
             files[cur] = files[cur].withProgress(verified[cur], false, null);
+            recordProgress(cur);
+        } else {
+            saveJournal();
         }
-        saveJournal();
+    }
+
+    /**
+     * Makes file {@code fi}'s state durable in a line of its own, and the whole journal anew once there are as many
+     * lines as files (at least {@value #SNAPSHOT_AFTER_MIN_LINES}): each file costs the same, however many there are.
+     */
+    private void recordProgress(int fi) throws IOException {
+        if (journal.recordedSinceSave() >= Math.max(SNAPSHOT_AFTER_MIN_LINES, files.length)) {
+            saveJournal();
+        } else {
+            journal.record(files[fi]);
+        }
     }
 
     /** Extends the part file to {@code length} (trailing holes must exist before the journal points past them), forces. */

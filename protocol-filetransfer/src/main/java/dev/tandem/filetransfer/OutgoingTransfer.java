@@ -203,7 +203,7 @@ final class OutgoingTransfer implements Runnable {
                     Base64.getEncoder().encodeToString(myNonce), entries));
             write(offerBytes, offerBytes.length);
             stream.setReadTimeout(ft.decisionTimeout());
-            byte[] reply = Wire.read(in, Wire.MAX_CONTROL);
+            byte[] reply = Wire.read(in, Wire.maxAnswerBytes(entries.size()));
             Map<Integer, Wire.Resume> resume = accepted(reply);
             byte[] theirNonce = Base64.getDecoder().decode(Wire.parse(reply, Wire.Accept.class).nonce());
             if (theirNonce.length != SessionCipher.NONCE_BYTES) {
@@ -298,7 +298,10 @@ final class OutgoingTransfer implements Runnable {
                         throw new TransferException(TransferError.PROTOCOL, "the receiver resumes file " + r.i()
                                 + " at an impossible offset " + r.offset());
                     }
-                    m.put(r.i(), r);
+                    if (m.put(r.i(), r) != null) {
+                        throw new TransferException(TransferError.PROTOCOL, "the receiver resumes file " + r.i()
+                                + " twice");
+                    }
                 }
                 return m;
             }

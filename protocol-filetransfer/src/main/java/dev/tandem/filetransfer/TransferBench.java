@@ -45,7 +45,13 @@ public final class TransferBench {
     }
 
     public static List<Run> run(TandemNode from, TandemNode to, Path workDir, long bytes, int runs) throws Exception {
-        Path src = prepare(workDir, bytes);
+        return run(from, to, workDir, bytes, 1, runs);
+    }
+
+    /** As {@link #run(TandemNode, TandemNode, Path, long, int)}, sending a folder of {@code files} files of {@code bytes} in all. */
+    public static List<Run> run(TandemNode from, TandemNode to, Path workDir, long bytes, int files, int runs)
+            throws Exception {
+        Path src = prepare(workDir, bytes, files);
         Path received = workDir.resolve("received");
         FileTransfer.of(to).receivePolicy(o -> ReceivePolicy.Decision.accept(received));
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -144,18 +150,46 @@ public final class TransferBench {
      * caller that measures around {@code run} calls this first, so generating is not measured.
      */
     public static Path prepare(Path workDir, long bytes) throws IOException {
-        Files.createDirectories(workDir);
-        Path src = workDir.resolve("bench-" + bytes + ".bin");
-        if (!Files.exists(src) || Files.size(src) != bytes) {
-            generate(src, bytes);
+        return prepare(workDir, bytes, 1);
+    }
+
+    /**
+     * As {@link #prepare(Path, long)}; with {@code files > 1}, a folder of that many files that make {@code bytes} in
+     * all (the first ones one byte larger where it does not divide), generated unless it is complete already.
+     */
+    public static Path prepare(Path workDir, long bytes, int files) throws IOException {
+        if (files < 1 || files > bytes) {
+            throw new IllegalArgumentException("files must be 1.." + bytes + " for " + bytes + " bytes, got " + files);
         }
-        return src;
+        Files.createDirectories(workDir);
+        if (files == 1) {
+            Path src = workDir.resolve("bench-" + bytes + ".bin");
+            if (!Files.exists(src) || Files.size(src) != bytes) {
+                generate(src, bytes);
+            }
+            return src;
+        }
+        Path folder = workDir.resolve("bench-" + bytes + "-in-" + files);
+        Path complete = workDir.resolve("bench-" + bytes + "-in-" + files + ".complete");
+        if (!Files.exists(complete)) {
+            deleteTree(folder);
+            Files.createDirectories(folder);
+            for (int i = 0; i < files; i++) {
+                generate(folder.resolve(String.format("f%07d.bin", i)), bytes / files + (i < bytes % files ? 1 : 0), i);
+            }
+            Files.createFile(complete); // only now: an interrupted generation is redone, not sent short
+        }
+        return folder;
     }
 
     /** Forced to disk before the runs, so its write-back is not a cost of the transfer measured after it. */
     private static void generate(Path p, long bytes) throws IOException {
-        SplittableRandom r = new SplittableRandom(42);
-        byte[] buf = new byte[1 << 20];
+        generate(p, bytes, 42);
+    }
+
+    private static void generate(Path p, long bytes, long seed) throws IOException {
+        SplittableRandom r = new SplittableRandom(seed);
+        byte[] buf = new byte[(int) Math.min(1 << 20, (bytes + 7) & ~7L)]; // whole longs; small files, small buffers
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             for (long left = bytes; left > 0; left -= buf.length) {

@@ -43,8 +43,18 @@ final class Wire {
     /** type + file + chunk index + offset + length. */
     static final int CHUNK_HEADER = 1 + 4 + 8 + 8 + 4;
     static final int FILE_END_BYTES = 1 + 4 + 8 + 32 + SessionCipher.TAG_BYTES;
-    /** Largest control message other than an offer. */
+    /** Largest control message other than an offer and the answer to it. */
     static final int MAX_CONTROL = 64 * 1024;
+    /** Room for one file's entry in an ACCEPT's resume list (about 120 bytes with a SHA-256). */
+    static final int MAX_RESUME_ENTRY_BYTES = 192;
+
+    /**
+     * Largest answer to an offer of {@code files} files: an ACCEPT lists at most one resume entry per file, so a resumed
+     * folder of many files answers with more than {@link #MAX_CONTROL}; the sender bounds it by what it offered.
+     */
+    static int maxAnswerBytes(int files) {
+        return (int) Math.min(Integer.MAX_VALUE - 16, MAX_CONTROL + (long) files * MAX_RESUME_ENTRY_BYTES);
+    }
 
     static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)

@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  *       transport named by {@code tandem.test.transport} (e.g. kwik), for cross-process tests.</li>
  *   <li>{@code memory <dir> <bytes>}: moves a generated file between two in-memory nodes and reports the
  *       peak heap, to run under a small -Xmx.</li>
+ *   <li>{@code folder <dir> <files> <bytesEach>}: the same for a folder of generated files, each large enough to
+ *       get its own read-ahead, hashing and writing threads and buffers.</li>
  * </ul>
  */
 public final class ChildMain {
@@ -47,6 +49,7 @@ public final class ChildMain {
                 case "receiver" -> receiver(Path.of(args[1]), args[2]);
                 case "sender" -> sender(Path.of(args[1]), args[2], Path.of(args[3]), Long.parseLong(args[4]));
                 case "memory" -> memory(Path.of(args[1]), Long.parseLong(args[2]));
+                case "folder" -> folder(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
                 default -> throw new IllegalArgumentException(args[0]);
             }
         } catch (Exception e) {
@@ -203,6 +206,37 @@ public final class ChildMain {
             OUT.println("MEMORY bytes=" + bytes + " maxHeap=" + maxHeap + " peakHeap=" + runs.get(0).peakHeapBytes()
                     + " mbps=" + (long) runs.get(0).megabytesPerSecond() + " cpuPerGiB=" + runs.get(0).cpuSecondsPerGiB()
                     + " poolPeak=" + peak);
+            OUT.flush();
+        }
+    }
+
+    private static void folder(Path dir, int files, int bytesEach) throws Exception {
+        Path src = dir.resolve("work/folder");
+        Files.createDirectories(src);
+        java.util.Random r = new java.util.Random(5);
+        byte[] data = new byte[bytesEach];
+        for (int i = 0; i < files; i++) {
+            r.nextBytes(data);
+            Files.write(src.resolve("f" + i + ".bin"), data);
+        }
+        InMemoryNetwork net = new InMemoryNetwork();
+        try (TandemNode a = memoryNode(net, dir.resolve("a"), "a"); TandemNode b = memoryNode(net, dir.resolve("b"), "b")) {
+            PairSecret s = new PairSecret(new byte[32]);
+            trust(a, b.id(), b.addr().directAddresses(), "b", s);
+            trust(b, a.id(), a.addr().directAddresses(), "a", s);
+            Path received = dir.resolve("work/received");
+            FileTransfer.of(b).receivePolicy(o -> ReceivePolicy.Decision.accept(received));
+            long t0 = System.nanoTime();
+            TransferResult result = FileTransfer.of(a).send(b.id(), List.of(src)).result().get(10, TimeUnit.MINUTES);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long arrived;
+            try (java.util.stream.Stream<Path> w = Files.walk(received)) {
+                arrived = w.filter(Files::isRegularFile).count();
+            }
+            long peak = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
+                    .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+            OUT.println("FOLDER files=" + result.files().size() + " arrived=" + arrived + " bytes=" + result.totalBytes()
+                    + " filesPerSecond=" + (long) (files / secs) + " poolPeak=" + peak);
             OUT.flush();
         }
     }

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -422,6 +423,22 @@ public abstract class FileTransferScenarios {
         assertTrue(partFiles(inbox(b, "a")).isEmpty(), "part file deleted");
     }
 
+    /**
+     * Kills receiver {@code b} as a crash would, runs {@code whileDown}, lifts the sender's rate limit, starts b again
+     * from its data dir (its incoming transfers into {@code in}) and tells the sender where it is now.
+     */
+    private TandemNode crashAndRestartReceiver(BlockingQueue<Transfer> in, Callable<?> whileDown) throws Exception {
+        crash(b);
+        b.close();
+        nodes.remove(b);
+        whileDown.call();
+        FileTransfer.of(a).maxBytesPerSecond(0);
+        TandemNode b2 = node("b");
+        FileTransfer.of(b2).onIncoming(in::add);
+        rediscover(a, b2);
+        return b2;
+    }
+
     @Test
     void aReceiverCrashMidTransferResumesFromTheLastVerifiedByte() throws Exception {
         FileTransfer.of(a).maxBytesPerSecond(16L * MIB);
@@ -430,14 +447,11 @@ public abstract class FileTransferScenarios {
         Transfer t = FileTransfer.of(a).send(b.id(), List.of(src));
         assertTrue(midway.await(30, TimeUnit.SECONDS));
 
-        crash(b);
-        b.close();
-        nodes.remove(b);
-        assertFalse(journals(b).isEmpty(), "progress journal survives the crash");
-        FileTransfer.of(a).maxBytesPerSecond(0);
-        TandemNode b2 = node("b");
-        BlockingQueue<Transfer> in = incoming(b2);
-        rediscover(a, b2);
+        BlockingQueue<Transfer> in = new LinkedBlockingQueue<>();
+        TandemNode b2 = crashAndRestartReceiver(in, () -> {
+            assertFalse(journals(b).isEmpty(), "progress journal survives the crash");
+            return null;
+        });
 
         TransferResult sent = await(t.result());
         TransferResult got = await(in.poll(60, TimeUnit.SECONDS).result());
@@ -447,6 +461,35 @@ public abstract class FileTransferScenarios {
         assertEquals(got.totalBytes() - got.bytesResumed(), got.bytesSent(), "only unverified bytes were sent again");
         assertEquals(got.bytesResumed(), sent.bytesResumed());
         assertTrue(sent.bytesSent() < 2 * sent.totalBytes() - 10 * MIB, sent.toString());
+    }
+
+    @Test
+    void aReceiverCrashAfterManyFilesOfAFolderResumesWithThemDone() throws Exception {
+        Path tiny = dir.resolve("src/tiny");
+        Files.createDirectories(tiny);
+        int n = 1100; // their resume entries make the receiver's answer larger than any other control message
+        for (int i = 0; i < n; i++) {
+            Files.write(tiny.resolve(String.format("f%04d.bin", i)), new byte[] {(byte) i, (byte) (i >> 8), 7});
+        }
+        Path big = randomFile(dir.resolve("src/big.bin"), 32 * MIB, 11); // sent after the folder
+        FileTransfer.of(a).maxBytesPerSecond(8L * MIB);
+        CountDownLatch intoBig = receivedAtLeast(b, 3L * n + 4 * MIB);
+        Transfer t = FileTransfer.of(a).send(b.id(), List.of(tiny, big));
+        assertTrue(intoBig.await(60, TimeUnit.SECONDS));
+
+        BlockingQueue<Transfer> in = new LinkedBlockingQueue<>();
+        TandemNode b2 = crashAndRestartReceiver(in, () -> null);
+
+        TransferResult sent = await(t.result());
+        TransferResult got = await(in.poll(60, TimeUnit.SECONDS).result());
+        assertTrue(sent.attempts() >= 2, sent.toString());
+        assertTrue(got.bytesResumed() >= 3L * n + 3 * MIB, "the folder was not sent again: " + got);
+        assertEquals(sha256(big), sha256(inbox(b2, "a").resolve("big.bin")));
+        try (Stream<Path> arrived = Files.list(inbox(b2, "a").resolve("tiny"))) {
+            assertEquals(n, arrived.count(), "every small file once, none twice as ' (1)'");
+        }
+        assertArrayEquals(new byte[] {(byte) 1077, (byte) (1077 >> 8), 7},
+                Files.readAllBytes(inbox(b2, "a").resolve("tiny/f1077.bin")));
     }
 
     @Test

@@ -25,4 +25,18 @@ class MemoryBoundTest {
             assertEquals(0, child.process.waitFor());
         }
     }
+
+    @Test
+    void aFolderOfManyMidSizeFilesMovesWithin64MibOfHeap() throws Exception {
+        int files = 600;
+        int each = 5 * FileTransfer.DEFAULT_CHUNK; // over 4 chunks: each file gets its read-ahead, hasher and writer
+        try (ChildJvm child = new ChildJvm("64m", dir.resolve("child.log"), "folder", dir.toString(),
+                String.valueOf(files), String.valueOf(each))) {
+            String line = child.await(l -> l.startsWith("FOLDER"), 280);
+            assertEquals(files + 1, ChildJvm.field(line, "files"), line); // and the folder itself
+            assertEquals(files, ChildJvm.field(line, "arrived"), line);
+            assertEquals((long) files * each, ChildJvm.field(line, "bytes"), line);
+            assertEquals(0, child.process.waitFor());
+        }
+    }
 }

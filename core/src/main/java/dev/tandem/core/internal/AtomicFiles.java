@@ -69,6 +69,29 @@ public final class AtomicFiles {
     }
 
     /**
+     * Appends {@code content} to {@code target}, creating it (mode 0600 with {@code ownerOnly}, as {@link #write}) if
+     * it is missing, and forces it to disk before returning; a new file's directory entry is forced too. Not atomic: a
+     * crash can leave the end of {@code content} missing, so a reader must recognise a torn last record (for example a
+     * line without its newline) and ignore it.
+     */
+    public static void append(Path target, byte[] content, boolean ownerOnly) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        createPrivateDirectories(dir);
+        boolean created = !Files.exists(target);
+        try (FileChannel ch = FileChannel.open(target, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND), permissions(dir, ownerOnly))) {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(false); // the data and the new length; nothing else about the file matters here
+        }
+        if (created) {
+            forceDirectory(dir);
+        }
+    }
+
+    /**
      * Test seam: {@code hook} runs after the temporary file is durable and before the rename, so a test can
      * simulate a crash at the worst moment by throwing from it. {@code null} restores the default.
      */

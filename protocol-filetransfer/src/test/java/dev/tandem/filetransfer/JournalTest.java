@@ -1,0 +1,109 @@
+package dev.tandem.filetransfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JournalTest {
+    private static final String ID = "0123456789abcdef0123456789abcdef";
+
+    @TempDir
+    Path dir;
+
+    private static Journal.Data data(int n) {
+        List<Journal.FileState> files = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            files.add(new Journal.FileState(i, "f" + i, false, 1000, 7, "f" + i, 0, false, null));
+        }
+        return new Journal.Data(1, ID, "peer", "/target", 65536, false, files);
+    }
+
+    private Path progressLog() {
+        return dir.resolve("filetransfer/incoming/" + ID + ".log");
+    }
+
+    @Test
+    void recordedProgressIsAppliedOnLoadLastLineWinning() throws Exception {
+        Journal j = new Journal(dir, ID);
+        Journal.Data d = data(3);
+        j.save(d);
+        j.record(d.files().get(1).withProgress(500, false, null));
+        j.record(d.files().get(2).withProgress(1000, true, "ab"));
+        j.record(d.files().get(1).withProgress(1000, true, "cd"));
+        assertEquals(3, j.recordedSinceSave());
+
+        Journal reopened = new Journal(dir, ID);
+        Journal.Data got = reopened.load().orElseThrow();
+        assertEquals(d.files().get(0), got.files().get(0));
+        assertEquals(d.files().get(1).withProgress(1000, true, "cd"), got.files().get(1));
+        assertEquals(d.files().get(2).withProgress(1000, true, "ab"), got.files().get(2));
+        assertEquals(3, reopened.recordedSinceSave(), "a resumed session counts the lines it inherited");
+    }
+
+    @Test
+    void aSnapshotAbsorbsTheLogAndALogLeftByACrashIsNotAppliedToANewerSnapshot() throws Exception {
+        Journal j = new Journal(dir, ID);
+        Journal.Data d = data(2);
+        j.save(d);
+        j.record(d.files().get(0).withProgress(300, false, null));
+        Path stale = dir.resolve("stale.log");
+        Files.copy(progressLog(), stale);
+        Journal.Data newer = new Journal.Data(1, ID, "peer", "/target", 65536, false,
+                List.of(d.files().get(0).withProgress(1000, true, "ee"), d.files().get(1)));
+        j.save(newer);
+        assertFalse(Files.exists(progressLog()), "the snapshot absorbed the log");
+        assertEquals(0, j.recordedSinceSave());
+        // a crash between writing the snapshot and deleting the log leaves that log behind
+        Files.copy(stale, progressLog(), StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(newer.files(), new Journal(dir, ID).load().orElseThrow().files(),
+                "an older line must not undo the newer snapshot");
+        assertFalse(Files.exists(progressLog()), "and the stale log is removed");
+    }
+
+    @Test
+    void aTornLastLineAndEverythingFromAForeignLineOnAreIgnored() throws Exception {
+        Journal j = new Journal(dir, ID);
+        Journal.Data d = data(2);
+        j.save(d);
+        j.record(d.files().get(0).withProgress(200, false, null));
+        Files.write(progressLog(), "{\"i\":1,\"path\":\"f1\",\"dir\":false,\"si".getBytes(StandardCharsets.UTF_8),
+                StandardOpenOption.APPEND); // a crash mid-append: no newline
+        assertEquals(d.files().get(0).withProgress(200, false, null),
+                new Journal(dir, ID).load().orElseThrow().files().get(0));
+        assertEquals(d.files().get(1), new Journal(dir, ID).load().orElseThrow().files().get(1));
+
+        Journal k = new Journal(dir, ID);
+        k.save(d);
+        k.record(new Journal.FileState(5, "f5", false, 1000, 7, "f5", 1000, true, "ff")); // no file 5
+        k.record(d.files().get(0).withProgress(1000, true, "aa"));
+        k.record(new Journal.FileState(1, "other", false, 1000, 7, "f1", 1000, true, "bb")); // not what was offered
+        assertEquals(d.files(), new Journal(dir, ID).load().orElseThrow().files(),
+                "nothing after a line that does not fit is trusted");
+    }
+
+    @Test
+    void deleteRemovesTheSnapshotAndItsLogAndALogWithoutSnapshotIsDropped() throws Exception {
+        Journal j = new Journal(dir, ID);
+        Journal.Data d = data(1);
+        j.save(d);
+        j.record(d.files().get(0).withProgress(100, false, null));
+        j.delete();
+        assertFalse(Files.exists(progressLog()));
+        assertTrue(new Journal(dir, ID).load().isEmpty());
+
+        Files.createDirectories(progressLog().getParent());
+        Files.writeString(progressLog(), "snapshot 00\n");
+        assertTrue(new Journal(dir, ID).load().isEmpty());
+        assertFalse(Files.exists(progressLog()), "a log without its snapshot is removed");
+    }
+}
