@@ -73,8 +73,6 @@ final class IncomingSession {
     private FileSink sink;
     /** Chunks a pipelined part-file writer may hold (memory: this many chunk-sized direct buffers per file). */
     private static final int PIPELINE_DEPTH = 4;
-    /** Progress lines the journal gathers before it is rewritten whole; see {@link #recordProgress}. */
-    private static final int SNAPSHOT_AFTER_MIN_LINES = 256;
     /** How long a failed read waits for the connection to say why it ended (see peersReasonIfClosing). */
     private static final Duration PEER_REASON_WAIT = Duration.ofSeconds(1);
     private MessageDigest md;
@@ -598,12 +596,9 @@ final class IncomingSession {
         }
     }
 
-    /**
-     * Makes file {@code fi}'s state durable in a line of its own, and the whole journal anew once there are as many
-     * lines as files (at least {@value #SNAPSHOT_AFTER_MIN_LINES}): each file costs the same, however many there are.
-     */
+    /** Makes file {@code fi}'s state durable in a line of the journal's own, or in a new whole journal when it is due. */
     private void recordProgress(int fi) throws IOException {
-        if (journal.recordedSinceSave() >= Math.max(SNAPSHOT_AFTER_MIN_LINES, files.length)) {
+        if (journal.wantsSnapshot(files.length)) {
             saveJournal();
         } else {
             journal.record(files[fi]);

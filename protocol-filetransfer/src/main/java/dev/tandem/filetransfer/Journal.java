@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The receiver's durable record of an incoming transfer, {@code <data dir>/filetransfer/incoming/<id>.json}:
  * where each file goes and how many of its bytes are verified and forced to disk. Written atomically
  * (temporary file, fsync, rename) only after the part files were forced, so the recorded offset never
- * runs ahead of durable data. Deleted when the transfer completes or is cancelled.
+ * runs ahead of durable data. Deleted, with its progress log, when the transfer completes or is cancelled.
  *
  * <p>Between two such snapshots, one file's new state is {@link #record recorded} by appending a line to
  * {@code <id>.log} beside it (forced before it returns), and {@link #load} applies those lines, last one wins.
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
 final class Journal {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     private static final HexFormat HEX = HexFormat.of();
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     /** One file or folder: the sender's entry and where it lands here. {@code rel} is relative to the target. */
     record FileState(int i, String path, boolean dir, long size, long mtime, String rel, long offset, boolean done,
@@ -49,6 +51,10 @@ final class Journal {
     private final Path file;
     private final Path progressLog;
     private int recorded; // lines in the progress log since the last snapshot
+    private boolean logStarted; // this journal's current progress log has its header (a new one replaces any other)
+    private boolean logBroken; // an append failed: its tail may be torn, so the next state goes into a snapshot
+    /** Progress lines gathered before the journal is rewritten whole, at the least; see {@link #wantsSnapshot}. */
+    static final int SNAPSHOT_AFTER_MIN_LINES = 256;
     private String snapshotSha256; // of the snapshot last written or read: the progress log's first line
 
     Journal(Path dataDir, String id) {
@@ -61,8 +67,15 @@ final class Journal {
         return file;
     }
 
+    /**
+     * The snapshot with its progress log applied; a log that had lines is absorbed into a new snapshot at once, so what
+     * this journal records next starts a log of its own (never after a torn line, never in a log of another snapshot).
+     */
     Optional<Data> load() throws IOException {
+        recorded = 0;
+        logStarted = false;
         AtomicFiles.cleanStale(file);
+        AtomicFiles.cleanStale(progressLog);
         if (!Files.isRegularFile(file)) {
             Files.deleteIfExists(progressLog); // lines without their snapshot mean nothing
             return Optional.empty();
@@ -78,7 +91,12 @@ final class Journal {
             delete();
             return Optional.empty();
         }
-        return Optional.of(withRecordedProgress(snapshot));
+        if (!Files.exists(progressLog)) {
+            return Optional.of(snapshot);
+        }
+        Data merged = withRecordedProgress(snapshot);
+        save(merged);
+        return Optional.of(merged);
     }
 
     /** The snapshot with the progress log's lines applied in order, up to the first torn or foreign one. */
@@ -99,9 +117,12 @@ final class Journal {
             FileState f;
             try {
                 f = Wire.JSON.readValue(bytes, start, nl - start, FileState.class);
-            } catch (IOException e) {
-                log.warn("transfer journal {}: progress line at byte {} is unreadable; later lines are ignored: {}",
-                        progressLog, start, e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                f = null;
+            }
+            if (f == null) {
+                log.warn("transfer journal {}: progress line at byte {} is unreadable; later lines are ignored",
+                        progressLog, start);
                 break;
             }
             if (!fits(f, files)) {
@@ -110,20 +131,27 @@ final class Journal {
                 break;
             }
             files.set(f.i(), f);
-            recorded++;
         }
         return new Data(snapshot.v(), snapshot.id(), snapshot.sender(), snapshot.targetDir(), snapshot.chunkSize(),
                 snapshot.keepPartialOnCancel(), files);
     }
 
-    /** Only progress may change between snapshots: which file, what it is and where it was offered stay. */
+    /**
+     * Only progress may change between snapshots: which file, what it is and where it was offered stay; a file in
+     * progress keeps its place and has no hash, a done one is whole and has one; folders never change.
+     */
     private static boolean fits(FileState f, List<FileState> files) {
         if (f.i() < 0 || f.i() >= files.size() || f.rel() == null || f.path() == null) {
             return false;
         }
         FileState was = files.get(f.i());
-        return was.path().equals(f.path()) && was.dir() == f.dir() && was.size() == f.size()
-                && was.mtime() == f.mtime() && f.offset() >= 0 && f.offset() <= f.size();
+        if (was.dir() || f.dir()) {
+            return f.equals(was);
+        }
+        boolean same = was.path().equals(f.path()) && was.size() == f.size() && was.mtime() == f.mtime();
+        return same && (f.done()
+                ? f.offset() == f.size() && f.sha256() != null && SHA256_HEX.matcher(f.sha256()).matches()
+                : f.offset() >= 0 && f.offset() <= f.size() && f.sha256() == null && f.rel().equals(was.rel()));
     }
 
     private static int indexOf(byte[] b, byte v, int from) {
@@ -140,8 +168,10 @@ final class Journal {
         byte[] bytes = Wire.JSON.writeValueAsBytes(d);
         AtomicFiles.write(file, bytes, true);
         snapshotSha256 = HEX.formatHex(SessionCipher.sha256(bytes));
-        Files.deleteIfExists(progressLog); // a crash before this leaves a log that names the older snapshot
         recorded = 0;
+        logStarted = false; // even if the delete below fails, the next line starts a new log
+        logBroken = false;
+        Files.deleteIfExists(progressLog); // a crash before this leaves a log that names the older snapshot
     }
 
     /** Records one file's new state durably, in time proportional to that file's entry, not to the transfer. */
@@ -150,12 +180,22 @@ final class Journal {
             throw new IllegalStateException("a progress line needs a snapshot to extend: save or load first");
         }
         byte[] json = Wire.JSON.writeValueAsBytes(f);
-        byte[] first = Files.exists(progressLog) ? new byte[0] : header();
+        byte[] first = logStarted ? new byte[0] : header();
         byte[] line = new byte[first.length + json.length + 1];
         System.arraycopy(first, 0, line, 0, first.length);
         System.arraycopy(json, 0, line, first.length, json.length);
         line[line.length - 1] = '\n';
-        AtomicFiles.append(progressLog, line, true);
+        if (logStarted) {
+            try {
+                AtomicFiles.append(progressLog, line, true);
+            } catch (IOException | RuntimeException e) {
+                logBroken = true;
+                throw e;
+            }
+        } else {
+            AtomicFiles.write(progressLog, line, true); // replaces whatever log is there, whole
+            logStarted = true;
+        }
         recorded++;
     }
 
@@ -163,14 +203,24 @@ final class Journal {
         return ("snapshot " + snapshotSha256 + "\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Lines recorded since the last snapshot: the caller takes a new {@link #save snapshot} when they pile up. */
+    /** Lines recorded since the last snapshot. */
     int recordedSinceSave() {
         return recorded;
     }
 
+    /**
+     * Whether the next state should go into a whole new {@link #save snapshot} rather than a line: once there are as
+     * many lines as the transfer has {@code files} (at least {@value #SNAPSHOT_AFTER_MIN_LINES}), so each file costs
+     * the same however many there are, or after an append failed.
+     */
+    boolean wantsSnapshot(int files) {
+        return logBroken || recorded >= Math.max(SNAPSHOT_AFTER_MIN_LINES, files);
+    }
+
     void delete() throws IOException {
+        recorded = 0;
+        logStarted = false;
         Files.deleteIfExists(file);
         Files.deleteIfExists(progressLog);
-        recorded = 0;
     }
 }

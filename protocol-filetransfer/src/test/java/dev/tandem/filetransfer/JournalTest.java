@@ -16,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class JournalTest {
     private static final String ID = "0123456789abcdef0123456789abcdef";
+    private static final String SHA_A = "a".repeat(64);
+    private static final String SHA_B = "b".repeat(64);
 
     @TempDir
     Path dir;
@@ -38,16 +40,52 @@ class JournalTest {
         Journal.Data d = data(3);
         j.save(d);
         j.record(d.files().get(1).withProgress(500, false, null));
-        j.record(d.files().get(2).withProgress(1000, true, "ab"));
-        j.record(d.files().get(1).withProgress(1000, true, "cd"));
+        j.record(d.files().get(2).withProgress(1000, true, SHA_A));
+        j.record(d.files().get(1).withProgress(1000, true, SHA_B));
         assertEquals(3, j.recordedSinceSave());
 
         Journal reopened = new Journal(dir, ID);
         Journal.Data got = reopened.load().orElseThrow();
         assertEquals(d.files().get(0), got.files().get(0));
-        assertEquals(d.files().get(1).withProgress(1000, true, "cd"), got.files().get(1));
-        assertEquals(d.files().get(2).withProgress(1000, true, "ab"), got.files().get(2));
-        assertEquals(3, reopened.recordedSinceSave(), "a resumed session counts the lines it inherited");
+        assertEquals(d.files().get(1).withProgress(1000, true, SHA_B), got.files().get(1));
+        assertEquals(d.files().get(2).withProgress(1000, true, SHA_A), got.files().get(2));
+        assertFalse(Files.exists(progressLog()), "loading absorbed the log into a new snapshot");
+        assertEquals(0, reopened.recordedSinceSave());
+
+        reopened.record(got.files().get(0).withProgress(400, false, null)); // a new log, for the new snapshot
+        assertEquals(got.files().get(0).withProgress(400, false, null),
+                new Journal(dir, ID).load().orElseThrow().files().get(0));
+    }
+
+    @Test
+    void aLineRecordedAfterATornOneIsKept() throws Exception {
+        Journal j = new Journal(dir, ID);
+        Journal.Data d = data(2);
+        j.save(d);
+        j.record(d.files().get(0).withProgress(200, false, null));
+        Files.write(progressLog(), "{\"i\":1,\"pa".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+        Journal resumed = new Journal(dir, ID);
+        Journal.Data got = resumed.load().orElseThrow();
+        resumed.record(got.files().get(1).withProgress(1000, true, SHA_A));
+        Journal.Data again = new Journal(dir, ID).load().orElseThrow();
+        assertEquals(d.files().get(0).withProgress(200, false, null), again.files().get(0));
+        assertEquals(d.files().get(1).withProgress(1000, true, SHA_A), again.files().get(1),
+                "not glued to the torn tail and lost with it");
+    }
+
+    @Test
+    void aSnapshotIsWantedOnceThereAreAsManyLinesAsFilesAtLeast256() throws Exception {
+        Journal j = new Journal(dir, ID);
+        Journal.Data d = data(3);
+        j.save(d);
+        for (int i = 0; i < Journal.SNAPSHOT_AFTER_MIN_LINES; i++) {
+            assertFalse(j.wantsSnapshot(3), "after " + i + " lines");
+            j.record(d.files().get(0).withProgress(i % 1000, false, null));
+        }
+        assertTrue(j.wantsSnapshot(3));
+        assertFalse(j.wantsSnapshot(Journal.SNAPSHOT_AFTER_MIN_LINES + 1), "a transfer of more files waits longer");
+        j.save(d);
+        assertFalse(j.wantsSnapshot(3));
     }
 
     @Test
@@ -85,8 +123,17 @@ class JournalTest {
         Journal k = new Journal(dir, ID);
         k.save(d);
         k.record(new Journal.FileState(5, "f5", false, 1000, 7, "f5", 1000, true, "ff")); // no file 5
-        k.record(d.files().get(0).withProgress(1000, true, "aa"));
-        k.record(new Journal.FileState(1, "other", false, 1000, 7, "f1", 1000, true, "bb")); // not what was offered
+        k.record(d.files().get(0).withProgress(1000, true, SHA_A));
+        assertEquals(d.files(), new Journal(dir, ID).load().orElseThrow().files(),
+                "nothing after a line that does not fit is trusted");
+        Journal m = new Journal(dir, ID);
+        m.save(d);
+        m.record(d.files().get(0).withProgress(1000, true, "not a hash")); // done without a SHA-256
+        m.record(d.files().get(1).withProgress(1000, true, SHA_B));
+        assertEquals(d.files(), new Journal(dir, ID).load().orElseThrow().files());
+        Journal o = new Journal(dir, ID);
+        o.save(d);
+        o.record(new Journal.FileState(1, "other", false, 1000, 7, "f1", 1000, true, SHA_B)); // not what was offered
         assertEquals(d.files(), new Journal(dir, ID).load().orElseThrow().files(),
                 "nothing after a line that does not fit is trusted");
     }
