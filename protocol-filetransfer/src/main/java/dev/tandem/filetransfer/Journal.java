@@ -1,5 +1,6 @@
 package dev.tandem.filetransfer;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>Between two such snapshots, one file's new state is {@link #record recorded} by appending a line to
  * {@code <id>.log} beside it (forced before it returns), and {@link #load} applies those lines, last one wins.
  * Rewriting the whole journal after each file of a folder had made a transfer of n files cost O(n²): 4000 files
- * of 1 KB took 65 s. The log's first line names the SHA-256 of the snapshot it extends, so a log left behind by a
- * crash just after a newer snapshot was written is never applied to it. A crash can tear the last line; a line
+ * of 1 KB took 65 s. The log's first line names the SHA-256 of the snapshot it extends (each snapshot carries a
+ * random field, so no two are alike), so a log left behind by a crash just after a newer snapshot was written is
+ * never applied to it. A crash can tear the last line; a line
  * without its newline was never acknowledged and is ignored, and so is anything from the first line that does not
  * fit the snapshot.
  */
@@ -165,7 +168,11 @@ final class Journal {
 
     /** Writes a snapshot of the whole transfer; the progress log it absorbs is removed after it is durable. */
     void save(Data d) throws IOException {
-        byte[] bytes = Wire.JSON.writeValueAsBytes(d);
+        ObjectNode tree = Wire.JSON.valueToTree(d);
+        // Makes every snapshot's bytes, and so the header of its log, unique: a snapshot equal to an older one must
+        // not take on that one's log after a crash. Readers ignore the field.
+        tree.put("snapshot", Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-" + System.nanoTime());
+        byte[] bytes = Wire.JSON.writeValueAsBytes(tree);
         AtomicFiles.write(file, bytes, true);
         snapshotSha256 = HEX.formatHex(SessionCipher.sha256(bytes));
         recorded = 0;

@@ -109,6 +109,19 @@ class JournalTest {
     }
 
     @Test
+    void aLogLeftByACrashIsNotAppliedToANewerSnapshotEqualToItsOwn() throws Exception {
+        Journal j = new Journal(dir, ID);
+        Journal.Data d = data(2);
+        j.save(d);
+        j.record(d.files().get(0).withProgress(300, false, null));
+        Path stale = dir.resolve("stale.log");
+        Files.copy(progressLog(), stale);
+        j.save(d); // the same state again (say a file went back to where it was), then a crash before the delete
+        Files.copy(stale, progressLog(), StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(d.files(), new Journal(dir, ID).load().orElseThrow().files());
+    }
+
+    @Test
     void aTornLastLineAndEverythingFromAForeignLineOnAreIgnored() throws Exception {
         Journal j = new Journal(dir, ID);
         Journal.Data d = data(2);
