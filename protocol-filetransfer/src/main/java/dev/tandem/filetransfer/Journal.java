@@ -102,17 +102,16 @@ final class Journal {
         return Optional.of(merged);
     }
 
-    /** The snapshot with the progress log's lines applied in order, up to the first torn or foreign one. */
+    /**
+     * The snapshot with the progress log's lines applied in order, up to the first torn or foreign one; the snapshot
+     * alone if the log extends another (the caller's new snapshot then removes it).
+     */
     private Data withRecordedProgress(Data snapshot) throws IOException {
-        if (!Files.isRegularFile(progressLog)) {
-            return snapshot;
-        }
         List<FileState> files = new ArrayList<>(snapshot.files());
         byte[] bytes = Files.readAllBytes(progressLog);
         byte[] header = header();
         if (bytes.length < header.length || !Arrays.equals(bytes, 0, header.length, header, 0, header.length)) {
             log.debug("transfer journal {}: progress log of an older snapshot, ignored", progressLog);
-            Files.delete(progressLog);
             return snapshot;
         }
         int start = header.length;

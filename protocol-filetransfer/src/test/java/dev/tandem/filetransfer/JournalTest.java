@@ -90,35 +90,34 @@ class JournalTest {
 
     @Test
     void aSnapshotAbsorbsTheLogAndALogLeftByACrashIsNotAppliedToANewerSnapshot() throws Exception {
-        Journal j = new Journal(dir, ID);
         Journal.Data d = data(2);
-        j.save(d);
-        j.record(d.files().get(0).withProgress(300, false, null));
-        Path stale = dir.resolve("stale.log");
-        Files.copy(progressLog(), stale);
-        Journal.Data newer = new Journal.Data(1, ID, "peer", "/target", 65536, false,
-                List.of(d.files().get(0).withProgress(1000, true, "ee"), d.files().get(1)));
-        j.save(newer);
-        assertFalse(Files.exists(progressLog()), "the snapshot absorbed the log");
-        assertEquals(0, j.recordedSinceSave());
-        // a crash between writing the snapshot and deleting the log leaves that log behind
-        Files.copy(stale, progressLog(), StandardCopyOption.REPLACE_EXISTING);
-        assertEquals(newer.files(), new Journal(dir, ID).load().orElseThrow().files(),
-                "an older line must not undo the newer snapshot");
-        assertFalse(Files.exists(progressLog()), "and the stale log is removed");
+        staleLogIsIgnoredUnder(d, new Journal.Data(1, ID, "peer", "/target", 65536, false,
+                List.of(d.files().get(0).withProgress(1000, true, "ee"), d.files().get(1))));
     }
 
     @Test
     void aLogLeftByACrashIsNotAppliedToANewerSnapshotEqualToItsOwn() throws Exception {
-        Journal j = new Journal(dir, ID);
         Journal.Data d = data(2);
+        staleLogIsIgnoredUnder(d, d); // the same state again, say a file went back to where it was
+    }
+
+    /**
+     * Records a line under a snapshot of {@code d}, writes {@code newer} and then puts the old log back, as a crash
+     * between writing a snapshot and deleting the log it absorbed would leave it: loading must give {@code newer}.
+     */
+    private void staleLogIsIgnoredUnder(Journal.Data d, Journal.Data newer) throws Exception {
+        Journal j = new Journal(dir, ID);
         j.save(d);
         j.record(d.files().get(0).withProgress(300, false, null));
         Path stale = dir.resolve("stale.log");
         Files.copy(progressLog(), stale);
-        j.save(d); // the same state again (say a file went back to where it was), then a crash before the delete
+        j.save(newer);
+        assertFalse(Files.exists(progressLog()), "the snapshot absorbed the log");
+        assertEquals(0, j.recordedSinceSave());
         Files.copy(stale, progressLog(), StandardCopyOption.REPLACE_EXISTING);
-        assertEquals(d.files(), new Journal(dir, ID).load().orElseThrow().files());
+        assertEquals(newer.files(), new Journal(dir, ID).load().orElseThrow().files(),
+                "an older line must not undo the newer snapshot");
+        assertFalse(Files.exists(progressLog()), "and the stale log is removed");
     }
 
     @Test
@@ -133,22 +132,20 @@ class JournalTest {
                 new Journal(dir, ID).load().orElseThrow().files().get(0));
         assertEquals(d.files().get(1), new Journal(dir, ID).load().orElseThrow().files().get(1));
 
-        Journal k = new Journal(dir, ID);
-        k.save(d);
-        k.record(new Journal.FileState(5, "f5", false, 1000, 7, "f5", 1000, true, "ff")); // no file 5
-        k.record(d.files().get(0).withProgress(1000, true, SHA_A));
+        ignoredFromThisLineOn(d, new Journal.FileState(5, "f5", false, 1000, 7, "f5", 1000, true, "ff")); // no file 5
+        ignoredFromThisLineOn(d, d.files().get(0).withProgress(1000, true, "not a hash")); // done without a SHA-256
+        // file 1, but not the file that was offered as file 1
+        ignoredFromThisLineOn(d, new Journal.FileState(1, "other", false, 1000, 7, "f1", 1000, true, SHA_B));
+    }
+
+    /** A line that does not fit the snapshot of {@code d} is ignored, and so is a good one after it. */
+    private void ignoredFromThisLineOn(Journal.Data d, Journal.FileState foreign) throws Exception {
+        Journal j = new Journal(dir, ID);
+        j.save(d);
+        j.record(foreign);
+        j.record(d.files().get(1).withProgress(1000, true, SHA_B));
         assertEquals(d.files(), new Journal(dir, ID).load().orElseThrow().files(),
-                "nothing after a line that does not fit is trusted");
-        Journal m = new Journal(dir, ID);
-        m.save(d);
-        m.record(d.files().get(0).withProgress(1000, true, "not a hash")); // done without a SHA-256
-        m.record(d.files().get(1).withProgress(1000, true, SHA_B));
-        assertEquals(d.files(), new Journal(dir, ID).load().orElseThrow().files());
-        Journal o = new Journal(dir, ID);
-        o.save(d);
-        o.record(new Journal.FileState(1, "other", false, 1000, 7, "f1", 1000, true, SHA_B)); // not what was offered
-        assertEquals(d.files(), new Journal(dir, ID).load().orElseThrow().files(),
-                "nothing after a line that does not fit is trusted");
+                "nothing after a line that does not fit is trusted: " + foreign);
     }
 
     @Test
